@@ -1,0 +1,158 @@
+"""YAML → plain Python data that remembers where every mapping, key and list item came from.
+
+The parser is PyYAML's (libyaml's C parser when available); construction is ours: one pass over
+the composed node tree that records 1-based line numbers beside the data and rejects duplicate
+keys, which PyYAML would silently overwrite. The loader uses the recorded lines to put
+``file:line`` on every problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from egovops.errors import Problem
+
+try:  # libyaml; the pure-Python parser is the fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping read from YAML: ``line`` of the mapping and ``key_lines`` of each key."""
+
+    __slots__ = ("file", "key_lines", "line")
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__()
+        self.file = file
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+
+
+class LocatedList(list[Any]):
+    """A sequence read from YAML: ``line`` of the sequence and ``item_lines`` of each item."""
+
+    __slots__ = ("file", "item_lines", "line")
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__()
+        self.file = file
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class _Builder:
+    """Turns a composed YAML node tree into Located* containers and scalars."""
+
+    def __init__(self, loader: Any, file: str, problems: list[Problem]) -> None:
+        self._loader = loader
+        self._file = file
+        self._problems = problems
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:
+                return node.value
+            return self._loader.construct_object(node, deep=True)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            seq = LocatedList(self._file, node.start_mark.line + 1)
+            for item in node.value:
+                seq.item_lines.append(item.start_mark.line + 1)
+                seq.append(self.build(item))
+            return seq
+        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+
+    def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
+        mapping = LocatedDict(self._file, node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problems.append(
+                    Problem(self._file, line, key_node.start_mark.column + 1,
+                            "YAML merge keys ('<<') are not supported; use defaults or groups",
+                            "yaml")
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problems.append(
+                    Problem(self._file, line, key_node.start_mark.column + 1,
+                            "mapping keys must be plain strings", "yaml")
+                )
+                continue
+            key = key_node.value if key_node.tag == _STR_TAG else str(self.build(key_node))
+            if key in mapping:
+                self._problems.append(
+                    Problem(self._file, line, key_node.start_mark.column + 1,
+                            f"duplicate key {key!r} (first at line {mapping.key_lines[key]})",
+                            "duplicate-key")
+                )
+                continue
+            mapping.key_lines[key] = line
+            mapping[key] = self.build(value_node)
+        return mapping
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document; return its located data and any problems.
+
+    A syntax error yields ``(None, [problem])`` with the line libyaml reports.
+    """
+    problems: list[Problem] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, problems
+        return _Builder(loader, file, problems).build(node), problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        column = mark.column + 1 if mark is not None else 0
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        return None, [Problem(file, line, column, f"YAML syntax: {message}", "yaml")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, 0, 0, f"YAML: {exc}", "yaml")]
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: Path, display: str) -> tuple[Any, list[Problem]]:
+    """Read and parse ``path``; unreadable or non-UTF-8 files become problems, not exceptions."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, 0, 0, f"not UTF-8 text: {exc.reason}", "encoding")]
+    except OSError as exc:
+        return None, [Problem(display, 0, 0, f"cannot read: {exc.strerror}", "io")]
+    return parse_yaml(text, display)
+
+
+def line_of(data: Any, loc: tuple[int | str, ...]) -> int:
+    """The best line for a path into located data: the deepest element that has a line."""
+    line = getattr(data, "line", 0)
+    current = data
+    for part in loc:
+        if isinstance(current, LocatedDict) and isinstance(part, str):
+            if part not in current:
+                break
+            line = current.key_lines.get(part, line)
+            current = current[part]
+        elif isinstance(current, LocatedList) and isinstance(part, int):
+            if not 0 <= part < len(current):
+                break
+            line = current.item_lines[part]
+            current = current[part]
+        else:
+            continue  # a union branch name or a validator label: not part of the data
+    return line
