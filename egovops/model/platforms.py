@@ -18,18 +18,23 @@ class Platform:
     napalm_driver: str | None
     netmiko_device_type: str | None
     firewall_format: str | None = None
+    ansible_network_os: str | None = None
+    """``None`` with a napalm or netmiko driver means an ordinary SSH host for Ansible."""
 
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p
     for p in (
-        Platform("ios", "Cisco IOS / IOS-XE", "ios", "cisco_ios", "cisco-ios"),
-        Platform("nxos", "Cisco NX-OS", "nxos_ssh", "cisco_nxos", "cisco-ios"),
-        Platform("asa", "Cisco ASA", None, "cisco_asa", "cisco-asa"),
-        Platform("junos", "Juniper Junos", "junos", "juniper_junos"),
-        Platform("eos", "Arista EOS", "eos", "arista_eos"),
-        Platform("huawei_vrp", "Huawei VRP (routers, switches)", "huawei_vrp", "huawei", "huawei"),
-        Platform("huawei_usg", "Huawei USG firewall", "huawei_vrp", "huawei", "huawei"),
+        Platform("ios", "Cisco IOS / IOS-XE", "ios", "cisco_ios", "cisco-ios", "cisco.ios.ios"),
+        Platform("nxos", "Cisco NX-OS", "nxos_ssh", "cisco_nxos", "cisco-ios", "cisco.nxos.nxos"),
+        Platform("asa", "Cisco ASA", None, "cisco_asa", "cisco-asa", "cisco.asa.asa"),
+        Platform("junos", "Juniper Junos", "junos", "juniper_junos", None,
+                 "junipernetworks.junos.junos"),
+        Platform("eos", "Arista EOS", "eos", "arista_eos", None, "arista.eos.eos"),
+        Platform("huawei_vrp", "Huawei VRP (routers, switches)", "huawei_vrp", "huawei", "huawei",
+                 "community.network.ce"),
+        Platform("huawei_usg", "Huawei USG firewall", "huawei_vrp", "huawei", "huawei",
+                 "community.network.ce"),
         Platform("h3c_comware", "H3C Comware", "h3c_comware", "hp_comware", "h3c"),
         Platform("linux", "Linux host or firewall (nftables)", "egovops_linux", "linux", "nftables"),
         Platform("linux_iptables", "Linux firewall (iptables)", "egovops_linux", "linux", "iptables"),

@@ -7,6 +7,7 @@ write (``10M``, ``1G``, ``100Mbps``, ``2 Mbit/s``, ``1000``) and :func:`format_r
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -32,8 +33,8 @@ def parse_rate(value: Any) -> Any:
             raise ValueError(
                 f"not a data rate: {value!r} (write e.g. 10M, 100M, 1000M, 1G, 2Mbps)"
             )
-        number = float(match["num"]) * _MULT[match["unit"].lower()]
-        if number != int(number):
+        number = Decimal(match["num"]) * _MULT[match["unit"].lower()]
+        if number != number.to_integral_value():
             raise ValueError(f"data rate {value!r} is not a whole number of bits per second")
         return int(number)
     return value

@@ -1,0 +1,46 @@
+"""Shared fixtures: paths to shipped inventories, a YAML site writer, and tool requirements."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data"
+EXAMPLE = REPO / "inventories" / "example-district"
+MINI = DATA / "inventories" / "mini"
+
+
+def require_tool(name: str) -> str:
+    """Path of an external program; skip when absent, unless the test script installed tools.
+
+    ``scripts/test`` sets ``EGOVOPS_REQUIRE_TOOLS=1`` after installing the Debian packages, so in
+    CI a missing tool fails the test instead of skipping it.
+    """
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("EGOVOPS_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{name} is required (scripts/test installs it) but is not on PATH")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+@pytest.fixture
+def write_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write ``{filename: yaml_text}`` into a fresh site folder and return its path."""
+
+    def write(files: dict[str, str], name: str = "site") -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True, exist_ok=True)
+        for filename, text in files.items():
+            target = root / filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return root
+
+    return write
