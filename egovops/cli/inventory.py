@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
 import sys
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from egovops.cli.state import OutputFormat, State, state
 from egovops.cli.errors import EXIT_INPUT
+from egovops.cli.state import OutputFormat, State, state
 from egovops.errors import InventoryError, UsageError, display_path
 from egovops.export import (
     ansible_inventory,
@@ -170,7 +170,7 @@ def _select(
         items = [u for u in items if node_ok(u["node"]) and (zone is None or zone in u["networks"])]
     elif what is Section.DEVICES:
         items = [d for d in items if (zone is None or d["zone"] == zone)
-                 and (node is None and tier is None or node_ok(d.get("node")))]
+                 and ((node is None and tier is None) or node_ok(d.get("node")))]
     elif what is Section.ZONES and zone is not None:
         items = [z for z in items if z["id"] == zone]
     return items
@@ -370,11 +370,11 @@ def graph(
         return
     if fmt in (GraphFormat.SVG, GraphFormat.PNG) and output is None and sys.stdout.isatty():
         raise UsageError(f"refusing to write {fmt.value} to a terminal; use --output FILE")
-    dot_text = render_dot(inv, level.value)  # type: ignore[arg-type]
+    dot_text = render_dot(inv, "nodes" if level is GraphLevel.NODES else "devices")
     if fmt is GraphFormat.DOT:
         _emit(dot_text, output, st)
     else:
-        _emit(render_image(dot_text, fmt.value), output, st)  # type: ignore[arg-type]
+        _emit(render_image(dot_text, "svg" if fmt is GraphFormat.SVG else "png"), output, st)
 
 
 def _graph_json(inv: Inventory) -> dict[str, Any]:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from typing import Annotated
 
-import click
 import typer
-from typer.main import get_command
 
 from egovops import __version__
-from egovops.cli.errors import EXIT_INPUT, EXIT_INTERRUPTED, report_error
+from egovops.cli.errors import EXIT_INTERRUPTED, report_error
 from egovops.cli.inventory import app as inventory_app
 from egovops.cli.state import reset_state, state
-from egovops.i18n import LANGS
+
+
+class LangChoice(StrEnum):
+    """Languages of human output."""
+
+    ZH = "zh"
+    EN = "en"
+
 
 app = typer.Typer(
     name="egovops",
@@ -35,16 +41,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     lang: Annotated[
-        str | None,
+        LangChoice | None,
         typer.Option(
             "--lang",
             help="language of human output: zh or en (default: from the locale)",
             envvar="EGOVOPS_LANG",
-            click_type=click.Choice(LANGS),
         ),
     ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", help="show tracebacks of internal errors", envvar="EGOVOPS_DEBUG")
+        bool,
+        typer.Option("--debug", help="show tracebacks of internal errors", envvar="EGOVOPS_DEBUG"),
     ] = False,
     version: Annotated[
         bool,
@@ -52,22 +58,23 @@ def root(
     ] = False,
 ) -> None:
     """egovops — 政务网络运维工具."""
-    reset_state(lang, debug)  # type: ignore[arg-type]  # click.Choice guarantees zh|en
+    reset_state("zh" if lang is LangChoice.ZH else "en" if lang is LangChoice.EN else None, debug)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the process exit code."""
-    command = get_command(app)
+    """Console-script entry point; returns the process exit code.
+
+    Typer/click handle usage errors themselves (exit 2 with the usage text); every other
+    exception is turned into a message and an exit code here, with no traceback unless
+    ``--debug``.
+    """
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = command.main(args=args, prog_name="egovops", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        return EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_INPUT
+        app(args=args, prog_name="egovops")
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if st.debug or "--debug" in args:
             raise
         return report_error(exc, st)
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -135,7 +135,7 @@ def render_image(dot_text: str, fmt: Literal["svg", "png"], timeout: float = 120
     dot = shutil.which("dot")
     if dot is None:
         raise ToolMissingError("Graphviz 'dot' is not installed (Debian: apt-get install graphviz)")
-    result = subprocess.run(  # noqa: S603 - fixed argv, our own input on stdin
+    result = subprocess.run(
         [dot, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
         timeout=timeout, check=False,
     )

@@ -8,6 +8,7 @@ problem at every link that names it.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -151,7 +152,7 @@ def _check_zones(
                           "firewall, vpn-gateway or router", "invalid-gateway")
         owners.extend((p, zone.id, v) for p in zone.prefixes)
     owners.sort(key=lambda o: (o[0].version, o[0].network_address, o[0].prefixlen))
-    for (net_a, zone_a, _), (net_b, zone_b, v_b) in zip(owners, owners[1:], strict=False):
+    for (net_a, zone_a, _), (net_b, zone_b, v_b) in itertools.pairwise(owners):
         if zone_a != zone_b and net_a.version == net_b.version and net_a.overlaps(net_b):
             report.at(v_b.raw, "prefixes",
                       f"zone {zone_b}: prefix {net_b} overlaps {net_a} of zone {zone_a}",

@@ -232,9 +232,8 @@ def _merged(base: LocatedDict | None, overlay: LocatedDict) -> LocatedDict:
         out.key_lines[key] = overlay.line
     for key, value in overlay.items():
         old = out.get(key)
-        if isinstance(old, LocatedDict) and isinstance(value, LocatedDict):
-            value = _merged(old, value)
-        out[key] = value
+        both = isinstance(old, LocatedDict) and isinstance(value, LocatedDict)
+        out[key] = _merged(old, value) if both else value
         out.key_lines[key] = overlay.key_lines[key]
     return out
 

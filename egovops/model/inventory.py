@@ -114,7 +114,7 @@ class Zone(Frozen):
             if kind == ZoneKind.CUSTOM.value:
                 raise ValueError("a zone of kind 'custom' must state its isolation")
             try:
-                default = DEFAULT_ISOLATION[ZoneKind(kind)]
+                default = DEFAULT_ISOLATION[ZoneKind(str(kind))]
             except ValueError:
                 return data  # the kind itself is reported as invalid
             data = {**data, "isolation": default.value}
@@ -230,7 +230,7 @@ class SecretRef(Frozen):
     @classmethod
     def _no_literals(cls, data: Any) -> Any:
         if isinstance(data, str):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - pydantic reports ValueError as a validation error
                 "secrets must be references, not values: write {env: VAR} or {file: PATH}"
             )
         return data
@@ -334,9 +334,11 @@ class Device(Frozen):
     @classmethod
     def _unique_interfaces(cls, interfaces: tuple[Interface, ...]) -> tuple[Interface, ...]:
         seen: set[str] = set()
-        dupes = sorted({i.name for i in interfaces if i.name in seen or seen.add(i.name)})
+        dupes: set[str] = set()
+        for iface in interfaces:
+            (dupes if iface.name in seen else seen).add(iface.name)
         if dupes:
-            raise ValueError(f"interface declared twice: {', '.join(dupes)}")
+            raise ValueError(f"interface declared twice: {', '.join(sorted(dupes))}")
         return interfaces
 
     @property

@@ -1,7 +1,7 @@
 """Operator-friendly quantities used in inventories: data rates such as ``1000M`` or ``2M``.
 
 A rate is stored as an ``int`` of bits per second; :func:`parse_rate` accepts the forms admins
-write (``10M``, ``1G``, ``100Mbps``, ``2 Mbit/s``, ``1000``) and :func:`format_rate` prints them back.
+write (``10M``, ``1G``, ``100Mbps``, ``2 Mbit/s``, ``1000``); :func:`format_rate` prints them.
 """
 
 from __future__ import annotations
