@@ -64,6 +64,12 @@ class InventoryError(InputError):
     """Raised when an inventory folder cannot be loaded: YAML syntax, schema or references."""
 
 
+class ConfigError(InputError):
+    """Raised when a device configuration (firewall ruleset …) has constructs egovops cannot
+    read; every one is listed with ``file:line``. Fix the file or name the right ``--platform``.
+    """
+
+
 class UsageError(InputError):
     """Raised when a command is called with options that cannot work together."""
 

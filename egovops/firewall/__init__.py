@@ -1,0 +1,1 @@
+"""Firewall rulesets: vendor-neutral model, parsers per format, exact ruleset analysis."""

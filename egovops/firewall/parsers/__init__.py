@@ -1,0 +1,1 @@
+"""Parsers per configuration format (the explicit table lives here once parsers land)."""
