@@ -91,6 +91,7 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "col.peer": {"en": "to", "zh": "对端"},
     "col.figure": {"en": "figure", "zh": "指标"},
     "col.value": {"en": "value", "zh": "数值"},
+    "col.devices": {"en": "devices", "zh": "设备数"},
     "col.units_cut": {"en": "units cut off", "zh": "受影响单位"},
     "col.nodes_cut": {"en": "nodes cut off", "zh": "受影响节点"},
     "col.capacity": {"en": "uplink", "zh": "上联容量"},
@@ -103,6 +104,7 @@ CATALOG: dict[str, dict[Lang, str]] = {
     # stats
     "stat.nodes_by_tier": {"en": "nodes by tier (core/aggregation/access)",
                            "zh": "各层节点数（核心/汇聚/接入）"},
+    "stat.nodes": {"en": "backbone nodes", "zh": "骨干节点"},
     "stat.units": {"en": "units", "zh": "接入单位"},
     "stat.units_by_kind": {"en": "units by kind", "zh": "单位类型"},
     "stat.units_by_network": {"en": "units by network", "zh": "各网络单位数"},

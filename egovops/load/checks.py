@@ -8,13 +8,12 @@ problem at every link that names it.
 from __future__ import annotations
 
 import ipaddress
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from egovops.errors import Problem
-from egovops.load.yamlsource import LocatedDict
+from egovops.load.yamlsource import LocatedDict, line_of
 from egovops.model.inventory import (
     Circuit,
     Device,
@@ -39,6 +38,9 @@ class Validated(Generic[T]):
 
     model: T
     raw: LocatedDict
+    partial: bool = False
+    """Validated only after dropping keys that had problems (the run fails anyway); checks
+    must not report the dropped parts as missing."""
 
 
 class _Report:
@@ -48,6 +50,10 @@ class _Report:
     def at(self, raw: LocatedDict, key: str | None, message: str, code: str) -> None:
         line = raw.key_lines.get(key, raw.line) if key else raw.line
         self.problems.append(Problem(raw.file, line, 0, message, code))
+
+    def at_path(self, raw: LocatedDict, path: tuple[str | int, ...], message: str,
+                code: str) -> None:
+        self.problems.append(Problem(raw.file, line_of(raw, path), 0, message, code))
 
 
 def check_inventory(
@@ -76,6 +82,7 @@ def check_inventory(
                   "dangling-reference")
 
     device_by_id = {v.model.id: v.model for v in devices}
+    partial_devices = {v.model.id for v in devices if v.partial}
     _check_zones(report, zones, declared, device_by_id)
     for v in nodes:
         if v.model.location is not None and v.model.location not in declared["locations"]:
@@ -84,7 +91,8 @@ def check_inventory(
                       "dangling-reference")
     _check_units(report, units, declared)
     _check_devices(report, devices, declared)
-    _check_endpoints(report, links, circuits, device_by_id, declared["devices"])
+    _check_endpoints(report, links, circuits, device_by_id, declared["devices"],
+                     partial_devices)
     return report.problems
 
 
@@ -151,12 +159,20 @@ def _check_zones(
                           f"zone {zone.id}: gateway {gw!r} is a {device.role.value}, not a "
                           "firewall, vpn-gateway or router", "invalid-gateway")
         owners.extend((p, zone.id, v) for p in zone.prefixes)
+    # Sorted by start address then length, a CIDR prefix overlaps an earlier one exactly when
+    # that one contains it; the stack holds the prefixes containing the current position.
     owners.sort(key=lambda o: (o[0].version, o[0].network_address, o[0].prefixlen))
-    for (net_a, zone_a, _), (net_b, zone_b, v_b) in itertools.pairwise(owners):
-        if zone_a != zone_b and net_a.version == net_b.version and net_a.overlaps(net_b):
-            report.at(v_b.raw, "prefixes",
-                      f"zone {zone_b}: prefix {net_b} overlaps {net_a} of zone {zone_a}",
+    stack: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []
+    for net, zone_id, v in owners:
+        while stack and not (stack[-1][0].version == net.version
+                             and net.subnet_of(stack[-1][0])):  # type: ignore[arg-type]
+            stack.pop()
+        other = next(((n, z) for n, z in reversed(stack) if z != zone_id), None)
+        if other is not None:
+            report.at(v.raw, "prefixes",
+                      f"zone {zone_id}: prefix {net} overlaps {other[0]} of zone {other[1]}",
                       "overlap")
+        stack.append((net, zone_id))
 
 
 def _check_units(
@@ -220,17 +236,17 @@ def _check_devices(
                 report.at(v.raw, "mgmt",
                           f"device {dev.id}: management address {dev.mgmt} already used by "
                           f"{other}", "duplicate-address")
-        for iface in dev.interfaces:
+        for index, iface in enumerate(dev.interfaces):
             if iface.zone is not None and iface.zone not in zones:
-                report.at(v.raw, "interfaces",
-                          f"device {dev.id}: interface {iface.name}: unknown zone {iface.zone!r}",
-                          "dangling-reference")
-            for addr in iface.addresses:
+                report.at_path(v.raw, ("interfaces", index, "zone"),
+                               f"device {dev.id}: interface {iface.name}: unknown zone "
+                               f"{iface.zone!r}", "dangling-reference")
+            for number, addr in enumerate(iface.addresses):
                 owner = addr_seen.setdefault(addr.ip, f"{dev.id}:{iface.name}")
                 if owner != f"{dev.id}:{iface.name}":
-                    report.at(v.raw, "interfaces",
-                              f"device {dev.id}: interface {iface.name}: address {addr.ip} "
-                              f"already used by {owner}", "duplicate-address")
+                    report.at_path(v.raw, ("interfaces", index, "addresses", number),
+                                   f"device {dev.id}: interface {iface.name}: address {addr.ip} "
+                                   f"already used by {owner}", "duplicate-address")
 
 
 def _check_endpoints(
@@ -239,6 +255,7 @@ def _check_endpoints(
     circuits: list[Validated[Circuit]],
     device_by_id: dict[str, Device],
     declared_devices: set[str],
+    partial_devices: set[str],
 ) -> None:
     used: dict[tuple[str, str], str] = {}
 
@@ -251,6 +268,8 @@ def _check_endpoints(
                           "dangling-reference")
             return
         if device.interface(ep.interface) is None:
+            if ep.device in partial_devices:
+                return  # its interfaces had problems of their own, already reported
             report.at(v.raw, key,
                       f"{owner}: device {ep.device} has no interface {ep.interface!r}",
                       "dangling-reference")

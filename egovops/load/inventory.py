@@ -352,21 +352,58 @@ def _validate_items(
     # Best effort for the invalid ones: without the keys that failed, an item may still
     # validate, so its references get checked in this same run (the problems above already
     # guarantee that no inventory is returned).
-    bad_keys: dict[int, set[str]] = {}
+    # First drop only the innermost failing keys (one bad address keeps the interface), then,
+    # if that is not enough, the failing top-level keys. Such entities are marked partial so
+    # that checks do not report what was stripped as missing.
+    paths: dict[int, list[tuple[Any, ...]]] = {}
     for err in error.errors(include_url=False):
         loc = err["loc"]
         if len(loc) >= 2 and isinstance(loc[0], int) and isinstance(loc[1], str):
-            bad_keys.setdefault(loc[0], set()).add(loc[1])
-    for index, keys in sorted(bad_keys.items()):
+            paths.setdefault(loc[0], []).append(tuple(loc[1:]))
+    for index, item_paths in sorted(paths.items()):
         item = items[index]
-        stripped = LocatedDict(item.file, item.line)
-        stripped.update((k, v) for k, v in item.items() if k not in keys)
-        stripped.key_lines = item.key_lines
-        try:
-            result.append(Validated(model.model_validate(stripped), stripped))
-        except ValidationError:
-            continue
+        deep = item
+        for path in item_paths:
+            deep = _without(deep, path)
+        shallow = _without_keys(item, {p[0] for p in item_paths})
+        for candidate in (deep, shallow):
+            try:
+                result.append(Validated(model.model_validate(candidate), candidate, partial=True))
+                break
+            except ValidationError:
+                continue
     return result
+
+
+def _without(data: Any, path: tuple[Any, ...]) -> Any:
+    """Copy of located ``data`` without the deepest existing mapping key along ``path``."""
+    if not path:
+        return data
+    head, rest = path[0], path[1:]
+    if isinstance(data, LocatedDict) and isinstance(head, str) and head in data:
+        deeper = _without(data[head], rest) if rest else None
+        if deeper is data[head] or not rest or not isinstance(data[head], (dict, list)):
+            return _without_keys(data, {head})
+        copy = _without_keys(data, set())
+        copy[head] = deeper
+        return copy
+    if isinstance(data, LocatedList) and isinstance(head, int) and 0 <= head < len(data):
+        deeper = _without(data[head], rest)
+        if deeper is data[head]:
+            return data
+        copy_list = LocatedList(data.file, data.line)
+        copy_list.extend(data)
+        copy_list.item_lines = data.item_lines
+        copy_list[head] = deeper
+        return copy_list
+    return data
+
+
+def _without_keys(item: LocatedDict, keys: set[str]) -> LocatedDict:
+    stripped = LocatedDict(item.file, item.line)
+    stripped.update((k, v) for k, v in item.items() if k not in keys)
+    stripped.key_lines = item.key_lines
+    return stripped
 
 
 _ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}

@@ -230,7 +230,7 @@ class SecretRef(Frozen):
     @classmethod
     def _no_literals(cls, data: Any) -> Any:
         if isinstance(data, str):
-            raise ValueError(  # noqa: TRY004 - pydantic reports ValueError as a validation error
+            raise ValueError(
                 "secrets must be references, not values: write {env: VAR} or {file: PATH}"
             )
         return data

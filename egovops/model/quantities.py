@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _RATE = re.compile(
-    r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[kKmMgGtT]?)(?:b(?:ps|it/s|its?/s)?|bps)?\s*$"
+    r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[kKmMgGtT]?)(?:bps|bits?/s|bits?|b)?\s*$"
 )
 _MULT = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
@@ -24,8 +24,10 @@ def parse_rate(value: Any) -> Any:
     Anything else is returned unchanged so that pydantic reports it as not an integer.
     """
     if isinstance(value, bool):
-        return value
+        raise ValueError(f"not a data rate: {value!r} (write e.g. 10M, 100M, 1000M, 1G)")
     if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a data rate cannot be negative: {value}")
         return value
     if isinstance(value, str):
         match = _RATE.match(value)
