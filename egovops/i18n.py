@@ -140,6 +140,13 @@ CATALOG: dict[str, dict[Lang, str]] = {
         "{over} oversubscribed uplinks",
         "zh": "单点故障 {spofs} 处，分层违规 {tiers} 处，上联超限 {over} 处",
     },
+    "audit.findings": {"en": "Findings ({count})", "zh": "发现问题（{count} 项）"},
+    "audit.clean": {"en": "no findings from {checks} checks",
+                    "zh": "{checks} 项检查均未发现问题"},
+    "audit.summary": {"en": "by severity: {counts}", "zh": "按严重程度：{counts}"},
+    "col.severity": {"en": "severity", "zh": "严重程度"},
+    "col.check": {"en": "check", "zh": "检查项"},
+    "col.title": {"en": "finding", "zh": "问题"},
     "more": {"en": "… and {count} more (use --format json for all)",
              "zh": "……另有 {count} 项（使用 --format json 查看全部）"},
 }

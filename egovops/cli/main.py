@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from egovops import __version__
+from egovops.cli.audit import app as audit_app
 from egovops.cli.errors import EXIT_INTERRUPTED, report_error
 from egovops.cli.inventory import app as inventory_app
 from egovops.cli.state import reset_state, state
@@ -30,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(audit_app, name="audit")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,84 @@
+"""Findings: what audits produce and reporters render. Inert, frozen data.
+
+A finding's ``id`` is stable across runs (derived from the check and the subject, never from
+the run), so waivers and trend dashboards can refer to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    """How bad a finding is; ``--fail-on`` compares against this order."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name, as written on the command line and in JSON."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``"high"`` → ``Severity.HIGH``; raises ``ValueError`` listing the choices."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r}; choose one of {choices}") from None
+
+
+def finding_id(check: str, subject: str) -> str:
+    """Stable id: the check name and a short hash of the subject (``isolation.link-3f9a2c1b``)."""
+    digest = hashlib.sha256(f"{check}\0{subject}".encode()).hexdigest()[:8]
+    return f"{check}-{digest}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem an audit proved, with what an admin needs to act on it."""
+
+    check: str
+    """Check that produced it, e.g. ``isolation.inner-link``."""
+    severity: Severity
+    title: str
+    subject: str
+    """Device, link, circuit or rule the finding is about."""
+    evidence: str
+    remediation: str
+    origin: str = ""
+    """``file:line`` of the subject in the inventory or configuration."""
+    mlps: str = ""
+    """Clause of GB/T 22239-2019 (MLPS 2.0) the finding maps to."""
+    zones: tuple[str, ...] = ()
+    id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", finding_id(self.check, self.subject))
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Findings of one audit run and which checks ran."""
+
+    findings: tuple[Finding, ...]
+    checks: tuple[str, ...]
+
+    def at_or_above(self, severity: Severity) -> tuple[Finding, ...]:
+        """Findings whose severity is ``severity`` or worse."""
+        return tuple(f for f in self.findings if f.severity >= severity)
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per severity label (every label present)."""
+        counts = {s.label: 0 for s in Severity}
+        for f in self.findings:
+            counts[f.severity.label] += 1
+        return counts
