@@ -137,6 +137,18 @@ def test_cli_exit_codes(write_site: Callable[..., Path], capsys: pytest.CaptureF
     assert "unknown severity" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "html", "json"])
+def test_cli_writes_reports(write_site: Callable[..., Path], tmp_path: Path, fmt: str,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_site({"site.yaml": SITE,
+                       "extra.yaml": "links:\n  - {a: in-sw:p3, b: out-sw:p3, bandwidth: 1G}\n"})
+    target = tmp_path / "reports" / f"audit.{fmt}"
+    assert main(["audit", "isolation", str(root), "-f", fmt, "-o", str(target)]) == 1
+    assert capsys.readouterr().out == ""
+    text = target.read_text(encoding="utf-8")
+    assert "isolation.physical-link" in text
+
+
 def test_example_district_is_isolated(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--lang", "en", "audit", "isolation", str(EXAMPLE)]) == 0
     assert "no findings" in capsys.readouterr().out
