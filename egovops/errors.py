@@ -50,7 +50,7 @@ class InputError(EgovopsError):
 
     def __init__(self, summary: str, problems: list[Problem] | None = None) -> None:
         self.summary = summary
-        self.problems: list[Problem] = sorted(problems or [])
+        self.problems: list[Problem] = sorted(set(problems or []))
         super().__init__(self._render())
 
     def _render(self) -> str:

@@ -1,0 +1,115 @@
+"""Policy files (``policies/firewall*.yaml``, ``policies/flows*.yaml``) → :class:`FirewallPolicy`.
+
+Sections: ``policy`` (the settings, once), ``risky_services``, ``flows`` (lists, joined across
+files) and ``mlps`` (check → clause, merged). Every problem is reported with ``file:line``, all
+at once, as the inventory loader does; zones named in flows are checked against the inventory
+when one is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from egovops.errors import InventoryError, Problem, display_path
+from egovops.load.inventory import validate_items
+from egovops.load.yamlsource import LocatedDict, LocatedList, line_of, read_yaml_file
+from egovops.model.inventory import Inventory
+from egovops.model.policy import FirewallPolicy, Flow, RiskyService
+
+POLICY_GLOBS = ("firewall*.yaml", "firewall*.yml", "flows*.yaml", "flows*.yml")
+SECTIONS = ("policy", "risky_services", "flows", "mlps")
+
+
+class PolicyError(InventoryError):
+    """Raised when policy files have problems; each is listed with ``file:line``."""
+
+
+def policy_files(path: Path) -> list[Path]:
+    """The firewall policy files of a policies folder (or the one file given)."""
+    if path.is_file():
+        return [path]
+    return sorted({p for pattern in POLICY_GLOBS for p in path.glob(pattern)})
+
+
+def load_policy(path: Path | str, inventory: Inventory | None = None) -> FirewallPolicy:
+    """Load the firewall policy from a folder or file; raise :class:`PolicyError` on problems."""
+    root = Path(path)
+    if not root.exists():
+        raise PolicyError(f"policy not found: {root}")
+    files = policy_files(root)
+    if not files:
+        raise PolicyError(f"no firewall*.yaml or flows*.yaml policy files in {root}")
+    problems: list[Problem] = []
+    settings: list[LocatedDict] = []
+    lists: dict[str, list[LocatedDict]] = {"risky_services": [], "flows": []}
+    mlps: dict[str, str] = {}
+    for file in files:
+        display = display_path(file)
+        data, parse_problems = read_yaml_file(file, display)
+        problems.extend(parse_problems)
+        if data is None:
+            continue
+        if not isinstance(data, LocatedDict):
+            problems.append(Problem(display, 1, 0, "expected a mapping of sections", "schema"))
+            continue
+        for key, value in data.items():
+            line = data.key_lines[key]
+            if key not in SECTIONS:
+                problems.append(Problem(display, line, 0, f"unknown section {key!r}; expected "
+                                        f"one of {', '.join(SECTIONS)}", "unknown-section"))
+            elif key == "policy" and isinstance(value, LocatedDict):
+                settings.append(value)
+            elif key == "mlps" and isinstance(value, LocatedDict):
+                mlps.update({str(k): str(v) for k, v in value.items()})
+            elif key in lists and isinstance(value, LocatedList):
+                lists[key].extend(v for v in value if isinstance(v, LocatedDict))
+            elif value is not None:
+                problems.append(Problem(display, line, 0, f"'{key}' has the wrong shape",
+                                        "schema"))
+    if len(settings) > 1:
+        for extra in settings[1:]:
+            problems.append(Problem(extra.file, extra.line, 0,
+                                    f"'policy' given twice (first at {settings[0].file}:"
+                                    f"{settings[0].line})", "duplicate-id"))
+    risky = validate_items("risky_services", RiskyService, lists["risky_services"], problems)
+    flows = validate_items("flows", Flow, lists["flows"], problems)
+    base: dict[str, Any] = dict(settings[0]) if settings else {}
+    base.pop("origin", None)
+    policy: FirewallPolicy | None = None
+    try:
+        policy = FirewallPolicy.model_validate({
+            **base,
+            "risky_services": [v.model for v in risky if not v.partial],
+            "flows": [v.model for v in flows if not v.partial],
+            "mlps": mlps,
+        })
+    except ValidationError as exc:
+        where = settings[0] if settings else None
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            line = line_of(where, loc) if where is not None else 0
+            problems.append(Problem(where.file if where else display_path(root), line, 0,
+                                    f"policy: {'.'.join(map(str, loc))}: {err['msg']}",
+                                    "schema"))
+    if inventory is not None:
+        zones = set(inventory.zone_by_id)
+        for v in flows:
+            for key in ("source", "target"):
+                zone = getattr(v.model, key)
+                if zone not in zones:
+                    problems.append(Problem(v.raw.file, v.raw.key_lines.get(key, v.raw.line), 0,
+                                            f"flow {v.model.name}: unknown zone {zone!r}",
+                                            "dangling-reference"))
+        if policy is not None:
+            for zone in (*policy.untrusted_zones, policy.management_zone):
+                if zone not in zones:
+                    problems.append(Problem(settings[0].file if settings else "", 0, 0,
+                                            f"policy: unknown zone {zone!r}",
+                                            "dangling-reference"))
+    if problems or policy is None:
+        raise PolicyError(f"{display_path(root)}: {len(problems)} problem(s) in the policy",
+                          problems)
+    return policy

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from egovops.load import load_inventory
+from egovops.load.policy import PolicyError, load_policy
+from egovops.model.findings import Severity
+from tests.conftest import EXAMPLE, REPO
+
+POLICIES = REPO / "policies"
+
+
+def test_baseline_loads_against_the_example() -> None:
+    policy = load_policy(POLICIES, load_inventory(EXAMPLE))
+    names = {r.name for r in policy.risky_services}
+    assert {"telnet", "ftp", "tftp", "snmp-v1-v2c", "smb-netbios", "rdp"} <= names
+    telnet = next(r for r in policy.risky_services if r.name == "telnet")
+    assert telnet.level is Severity.HIGH
+    assert str(telnet.services[0]) == "tcp/23"
+    assert policy.require_default_deny
+    assert "8.1.3.2" in policy.mlps["firewall.default-deny"]
+
+
+def test_problems_with_lines(write_site: Callable[..., Path]) -> None:
+    root = write_site({
+        "firewall-a.yaml": """
+            policy: {management_zone: mgmt, colour: red}
+            risky_services:
+              - {name: telnet, services: [{proto: tcp, ports: [70000]}]}
+              - {name: x, services: [{proto: carrier-pigeon}]}
+        """,
+        "flows-b.yaml": """
+            flows:
+              - {name: web, source: internet, target: mars, services: [{proto: tcp, ports: [443]}]}
+            rules: []
+        """,
+    }, name="policies")
+    with pytest.raises(PolicyError) as info:
+        load_policy(root, load_inventory(EXAMPLE))
+    rendered = [str(p) for p in info.value.problems]
+    assert any("firewall-a.yaml:3: risky service telnet: services[0].ports[0]: Input should be less than or equal to 65535" in p
+               for p in rendered), rendered
+    assert any("firewall-a.yaml:4: risky service x: services[0].proto" in p for p in rendered)
+    assert any("flows-b.yaml:2: flow web: unknown zone 'mars'" in p for p in rendered)
+    assert any("flows-b.yaml:3: unknown section 'rules'" in p for p in rendered)
+    assert any("firewall-a.yaml:1: policy: colour" in p for p in rendered)
+    assert not any("at least one service" in p for p in rendered)  # no knock-on complaints
+    assert len(rendered) == len(set(rendered))
+
+
+def test_unknown_zones_in_settings(write_site: Callable[..., Path]) -> None:
+    root = write_site({"firewall.yaml": "policy: {management_zone: mgmt}\n"}, name="p")
+    with pytest.raises(PolicyError, match="unknown zone 'mgmt'"):
+        load_policy(root, load_inventory(EXAMPLE))
+    assert load_policy(root).management_zone == "mgmt"  # without an inventory: not checked
