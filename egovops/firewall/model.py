@@ -120,6 +120,9 @@ class Match:
     states: frozenset[ConnState] = frozenset()
     family: int | None = None
     """4 or 6 when the rule only applies to one address family (``ip`` vs ``ip6`` tables)."""
+    in_interfaces_negated: bool = False
+    """``! -i eth0`` / ``iifname != "eth0"``: any interface except those listed."""
+    out_interfaces_negated: bool = False
 
     @property
     def is_any(self) -> bool:
@@ -161,6 +164,8 @@ class Chain:
     table: str = ""
     family: str = ""
     source: SourceRef = field(default_factory=lambda: SourceRef("", 0))
+    priority: int | None = None
+    """Order among base chains on the same hook (nftables ``priority``; lower runs first)."""
 
 
 @dataclass(frozen=True)

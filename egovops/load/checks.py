@@ -241,9 +241,12 @@ def _check_devices(
                 report.at_path(v.raw, ("interfaces", index, "zone"),
                                f"device {dev.id}: interface {iface.name}: unknown zone "
                                f"{iface.zone!r}", "dangling-reference")
+            if not iface.addresses:
+                continue
+            here = f"{dev.id}:{iface.name}"
             for number, addr in enumerate(iface.addresses):
-                owner = addr_seen.setdefault(addr.ip, f"{dev.id}:{iface.name}")
-                if owner != f"{dev.id}:{iface.name}":
+                owner = addr_seen.setdefault(addr.ip, here)
+                if owner != here:
                     report.at_path(v.raw, ("interfaces", index, "addresses", number),
                                    f"device {dev.id}: interface {iface.name}: address {addr.ip} "
                                    f"already used by {owner}", "duplicate-address")
@@ -257,34 +260,45 @@ def _check_endpoints(
     declared_devices: set[str],
     partial_devices: set[str],
 ) -> None:
-    used: dict[tuple[str, str], str] = {}
+    # An interface is taken by the first link or circuit naming it; a later one whose owner
+    # name differs is reported. Owner names are only built when there is something to report.
+    used: dict[tuple[str, str], Validated[Any]] = {}
+    interface_names: dict[str, set[str]] = {}
 
-    def endpoint(v: Validated[Any], key: str, owner: str) -> None:
+    def owner_of(v: Validated[Any]) -> str:
+        model = v.model
+        return f"link {model.key}" if isinstance(model, Link) else f"circuit {model.id}"
+
+    def endpoint(v: Validated[Any], key: str) -> None:
         ep = getattr(v.model, key)
         device = device_by_id.get(ep.device)
         if device is None:
             if ep.device not in declared_devices:
-                report.at(v.raw, key, f"{owner}: unknown device {ep.device!r}",
+                report.at(v.raw, key, f"{owner_of(v)}: unknown device {ep.device!r}",
                           "dangling-reference")
             return
-        if device.interface(ep.interface) is None:
+        names = interface_names.get(ep.device)
+        if names is None:
+            names = interface_names[ep.device] = {i.name for i in device.interfaces}
+        if ep.interface not in names:
             if ep.device in partial_devices:
                 return  # its interfaces had problems of their own, already reported
             report.at(v.raw, key,
-                      f"{owner}: device {ep.device} has no interface {ep.interface!r}",
+                      f"{owner_of(v)}: device {ep.device} has no interface {ep.interface!r}",
                       "dangling-reference")
             return
-        first = used.setdefault((ep.device, ep.interface), owner)
-        if first != owner:
-            report.at(v.raw, key, f"{owner}: interface {ep} is already used by {first}",
-                      "interface-reuse")
+        first = used.setdefault((ep.device, ep.interface), v)
+        if first is not v:
+            owner, first_owner = owner_of(v), owner_of(first)
+            if first_owner != owner:
+                report.at(v.raw, key, f"{owner}: interface {ep} is already used by {first_owner}",
+                          "interface-reuse")
 
     for v in links:
-        name = f"link {v.model.key}"
-        endpoint(v, "a", name)
-        endpoint(v, "b", name)
+        endpoint(v, "a")
+        endpoint(v, "b")
         if v.model.a.device == v.model.b.device:
-            report.at(v.raw, "b", f"{name}: both ends are on device {v.model.a.device}",
+            report.at(v.raw, "b", f"{owner_of(v)}: both ends are on device {v.model.a.device}",
                       "self-link")
     for c in circuits:
-        endpoint(c, "endpoint", f"circuit {c.model.id}")
+        endpoint(c, "endpoint")

@@ -8,10 +8,21 @@ keys, which PyYAML would silently overwrite. The loader uses the recorded lines 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from egovops.errors import Problem
@@ -50,27 +61,36 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-class _MemoLoader(_Loader):
-    """libyaml's parser with a memo in front of PyYAML's implicit tag resolution.
+_resolve_tag: Callable[[Any, Any, Any, Any], Any] = _Loader.resolve
 
-    libyaml's composer asks the (pure-Python) resolver for the tag of every plain scalar;
-    inventories repeat the same words (``switch``, ``outer``, ``1000M`` …) thousands of times.
-    Without path resolvers the answer depends only on the text, so it is computed once per
-    file and remembered; with path resolvers every call goes to PyYAML as before.
+
+class _MemoLoader(_Loader):
+    """libyaml's parser with a short cut in front of PyYAML's implicit tag resolution.
+
+    libyaml's composer asks the (pure-Python) resolver for the tag of every plain scalar. With
+    no path resolvers registered the answer depends on the text alone: text whose first
+    character starts no implicit pattern (``switch``, ``GE0/0/1``, ids …) is a string, and any
+    other text (``10.1.2.3/24``, ``1000M``, ``outer`` …) is resolved once per file and
+    remembered. With path resolvers every call goes to PyYAML as before.
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._tags: dict[str, str] = {}
+        resolvers = self.yaml_implicit_resolvers
         self._memo = not self.yaml_path_resolvers
+        self._plain_start = None not in resolvers  # no pattern applies to every first char
+        self._starts = frozenset(k for k in resolvers if k)
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if self._memo and kind is ScalarNode and implicit[0]:
+            if self._plain_start and value and value[0] not in self._starts:
+                return _STR_TAG
             tag = self._tags.get(value)
             if tag is None:
-                tag = self._tags[value] = _Loader.resolve(self, kind, value, implicit)
+                tag = self._tags[value] = _resolve_tag(self, kind, value, implicit)
             return tag
-        return _Loader.resolve(self, kind, value, implicit)
+        return _resolve_tag(self, kind, value, implicit)
 
 
 class _Builder:
@@ -133,13 +153,11 @@ class _Builder:
                     else:
                         mapping[key] = build(value_node)
                     continue
-            self._slow_entry(mapping, key_node, value_node)
+            self.entry(mapping, key_node, value_node)
         return mapping
 
-    def _slow_entry(
-        self, mapping: LocatedDict, key_node: yaml.Node, value_node: yaml.Node
-    ) -> None:
-        """A mapping entry whose key is not a new plain string: report or convert it."""
+    def entry(self, mapping: LocatedDict, key_node: yaml.Node, value_node: yaml.Node) -> None:
+        """Add one mapping entry, or report why not (merge key, non-string or duplicate key)."""
         line = key_node.start_mark.line + 1
         if key_node.tag == "tag:yaml.org,2002:merge":
             self._problems.append(
@@ -166,6 +184,173 @@ class _Builder:
         mapping[key] = self.build(value_node)
 
 
+class _Streamer:
+    """Builds the located data of one document straight from libyaml's event stream.
+
+    The result, problems and errors are exactly those of composing the whole node tree with
+    ``get_single_node`` and handing it to :class:`_Builder`, at about half the cost: a
+    province's inventory has millions of YAML nodes, and creating each node (with its resolver
+    calls) cost more than the parse itself. The common shapes (mappings and sequences of plain
+    scalars, plain string keys) are built as their events arrive. Anything else — anchors,
+    aliases, merge keys, keys that are not new plain strings — is composed into nodes the way
+    PyYAML's composer does and handed to :class:`_Builder`. Errors keep their precedence: an
+    error while building a value (an unknown ``!tag``) is held back until the whole document
+    has composed, so a later syntax error is still the one reported, as before.
+    """
+
+    def __init__(self, loader: _MemoLoader, file: str, problems: list[Problem]) -> None:
+        self._loader = loader
+        self._file = file
+        self._builder = _Builder(loader, file, problems)
+        self._get: Callable[[], Any] = loader.get_event
+        self._resolve = loader.resolve
+        self._anchors: dict[str, yaml.Node] = {}
+        self._error: Exception | None = None
+
+    def document(self) -> Any:
+        """The single document of the stream (``None`` if there is none); as ``get_single_node``."""
+        get = self._get
+        get()  # StreamStartEvent
+        event = get()
+        data = None
+        if event.__class__ is not StreamEndEvent:
+            first = get()  # the DocumentStartEvent was ``event``
+            data = self._value(first)
+            get()  # DocumentEndEvent
+            self._anchors = {}
+            event = get()
+            if event.__class__ is not StreamEndEvent:
+                raise ComposerError("expected a single document in the stream",
+                                    first.start_mark, "but found another document",
+                                    event.start_mark)
+        if self._error is not None:
+            raise self._error
+        return data
+
+    def _value(self, event: Any) -> Any:
+        cls = event.__class__
+        if cls is ScalarEvent and event.anchor is None:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = self._resolve(ScalarNode, event.value, event.implicit)
+            if tag == _STR_TAG:
+                return event.value
+            return self._deferred(
+                self._loader.construct_object,
+                ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style),
+            )
+        if cls is MappingStartEvent and event.anchor is None:
+            return self._mapping(event)
+        if cls is SequenceStartEvent and event.anchor is None:
+            return self._sequence(event)
+        return self._deferred(self._builder.build, self._compose(event))
+
+    def _deferred(self, build: Callable[[yaml.Node], Any], node: yaml.Node) -> Any:
+        """``build(node)``; an error is kept for the end of the document (see the class)."""
+        try:
+            return build(node)
+        except Exception as exc:  # re-raised once the document has composed
+            if self._error is None:
+                self._error = exc
+            return None
+
+    def _mapping(self, start: Any) -> LocatedDict:
+        mapping = LocatedDict(self._file, start.start_mark.line + 1)
+        key_lines = mapping.key_lines
+        get = self._get
+        value = self._value
+        while True:
+            key = get()
+            cls = key.__class__
+            if cls is MappingEndEvent:
+                return mapping
+            if cls is ScalarEvent and key.anchor is None:
+                tag = key.tag
+                if tag is None or tag == "!":
+                    tag = self._resolve(ScalarNode, key.value, key.implicit)
+                name = key.value
+                if tag == _STR_TAG and name not in key_lines:
+                    key_lines[name] = key.start_mark.line + 1
+                    mapping[name] = value(get())
+                    continue
+                key_node: yaml.Node = ScalarNode(tag, name, key.start_mark, key.end_mark,
+                                                 key.style)
+            else:
+                key_node = self._compose(key)
+            value_node = self._compose(get())
+            try:
+                self._builder.entry(mapping, key_node, value_node)
+            except Exception as exc:  # re-raised once the document has composed
+                if self._error is None:
+                    self._error = exc
+
+    def _sequence(self, start: Any) -> LocatedList:
+        seq = LocatedList(self._file, start.start_mark.line + 1)
+        lines = seq.item_lines
+        get = self._get
+        value = self._value
+        while True:
+            item = get()
+            cls = item.__class__
+            if cls is SequenceEndEvent:
+                return seq
+            if cls is not AliasEvent and item.anchor is None:
+                lines.append(item.start_mark.line + 1)
+                seq.append(value(item))
+            else:
+                node = self._compose(item)
+                lines.append(node.start_mark.line + 1)
+                seq.append(self._deferred(self._builder.build, node))
+
+    def _compose(self, event: Any) -> yaml.Node:
+        """The node tree starting at ``event``, as libyaml's composer (``_compose_node``) builds
+        it: same tags, marks, anchors and errors."""
+        cls = event.__class__
+        if cls is AliasEvent:
+            node = self._anchors.get(event.anchor)
+            if node is None:
+                raise ComposerError(None, None, "found undefined alias", event.start_mark)
+            return node
+        anchor = event.anchor
+        if anchor is not None and anchor in self._anchors:
+            raise ComposerError("found duplicate anchor; first occurrence",
+                                self._anchors[anchor].start_mark, "second occurrence",
+                                event.start_mark)
+        tag = event.tag
+        resolve = tag is None or tag == "!"
+        get = self._get
+        result: yaml.Node
+        if cls is ScalarEvent:
+            if resolve:
+                tag = self._resolve(ScalarNode, event.value, event.implicit)
+            result = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            if anchor is not None:
+                self._anchors[anchor] = result
+            return result
+        if cls is SequenceStartEvent:
+            if resolve:
+                tag = self._resolve(SequenceNode, None, event.implicit)
+            items: list[yaml.Node] = []
+            result = SequenceNode(tag, items, event.start_mark, None, event.flow_style)
+            if anchor is not None:
+                self._anchors[anchor] = result
+            while (item := get()).__class__ is not SequenceEndEvent:
+                items.append(self._compose(item))
+            result.end_mark = item.end_mark
+            return result
+        if resolve:
+            tag = self._resolve(MappingNode, None, event.implicit)
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        result = MappingNode(tag, pairs, event.start_mark, None, event.flow_style)
+        if anchor is not None:
+            self._anchors[anchor] = result
+        while (key := get()).__class__ is not MappingEndEvent:
+            key_node = self._compose(key)
+            pairs.append((key_node, self._compose(get())))
+        result.end_mark = key.end_mark
+        return result
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document; return its located data and any problems.
 
@@ -174,6 +359,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     loader = _MemoLoader(text)
     try:
+        if not loader.yaml_path_resolvers:
+            return _Streamer(loader, file, problems).document(), problems
+        # path resolvers (registered by other code) make tags depend on the position in the
+        # tree: leave composing to PyYAML
         node = loader.get_single_node()
         if node is None:
             return None, problems

@@ -19,7 +19,6 @@ from pydantic import (
     ConfigDict,
     Field,
     IPvAnyAddress,
-    IPvAnyInterface,
     IPvAnyNetwork,
     StringConstraints,
     ValidationInfo,
@@ -28,6 +27,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from egovops.model.addresses import InterfaceAddress
 from egovops.model.platforms import PLATFORMS, Platform
 from egovops.model.quantities import Rate
 
@@ -287,7 +287,7 @@ class Interface(Frozen):
     name: str = Field(min_length=1)
     kind: InterfaceKind = InterfaceKind.ETHERNET
     zone: Id | None = None
-    addresses: tuple[IPvAnyInterface, ...] = ()
+    addresses: tuple[InterfaceAddress, ...] = ()
     speed: Rate | None = None
     enabled: bool = True
     description: str = ""
