@@ -12,6 +12,7 @@ from egovops import __version__
 from egovops.cli.audit import app as audit_app
 from egovops.cli.errors import EXIT_INTERRUPTED, report_error
 from egovops.cli.inventory import app as inventory_app
+from egovops.cli.pki import app as pki_app
 from egovops.cli.state import reset_state, state
 
 
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(audit_app, name="audit")
+app.add_typer(pki_app, name="pki")
 
 
 def _version(value: bool) -> None:
