@@ -416,3 +416,39 @@ def schema(output: OutputOpt = None) -> None:
     """JSON Schema of an inventory file (point your editor's YAML plugin at it)."""
     st = state()
     _emit(json.dumps(site_file_schema(), ensure_ascii=False, indent=2) + "\n", output, st)
+
+
+@app.command()
+def drift(
+    path: PathArg,
+    snapshot: Annotated[Path, typer.Option("--snapshot", "-s", help="snapshot folder written "
+                                           "by `egovops collect`", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, junit, sarif or "
+                                     "html")] = "table",
+    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe")]
+    = "high",
+    output: OutputOpt = None,
+) -> None:
+    """Compare declared and discovered topology: undeclared and missing links (LLDP), unknown
+    neighbours, interfaces down, speed mismatches, addresses in the wrong zone, and any
+    adjacency crossing the inner-network boundary (critical)."""
+    from egovops.cli.audit import AuditFormat, _fail_on, _render  # noqa: PLC0415
+    from egovops.collect.drift import detect_drift  # noqa: PLC0415
+    from egovops.collect.snapshot import Snapshot  # noqa: PLC0415
+
+    st = state()
+    try:
+        out_format = AuditFormat(fmt.lower())
+    except ValueError:
+        raise UsageError(f"--format {fmt!r}: choose one of "
+                         f"{', '.join(f.value for f in AuditFormat)}") from None
+    threshold = _fail_on(fail_on)
+    inv = load_inventory(path)
+    snap = Snapshot(snapshot)
+    if snap.site and snap.site != inv.site.id:
+        raise UsageError(f"snapshot {display_path(snapshot)} is of site {snap.site!r}, the "
+                         f"inventory of {inv.site.id!r}")
+    result = detect_drift(inv, snap)
+    _render(st, inv, result, out_format, output)
+    if result.at_or_above(threshold):
+        raise typer.Exit(1)

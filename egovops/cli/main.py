@@ -10,8 +10,10 @@ import typer
 
 from egovops import __version__
 from egovops.cli.audit import app as audit_app
+from egovops.cli.collect import collect as collect_command
 from egovops.cli.errors import EXIT_INTERRUPTED, report_error
 from egovops.cli.inventory import app as inventory_app
+from egovops.cli.lab import app as lab_app
 from egovops.cli.pki import app as pki_app
 from egovops.cli.state import reset_state, state
 
@@ -34,6 +36,8 @@ app = typer.Typer(
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(audit_app, name="audit")
 app.add_typer(pki_app, name="pki")
+app.add_typer(lab_app, name="lab")
+app.command("collect")(collect_command)
 
 
 def _version(value: bool) -> None:
