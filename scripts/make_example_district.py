@@ -711,7 +711,10 @@ def build_core_room(site: Site, fw_outer: str, vpn_outer: str, ferry_outer: str)
     site.core_room += [
         {"id": "px-fw-outer", "name": "外网边界防火墙", "role": "firewall", "groups": ["usg"],
          "zone": "outer", "node": "core", "mgmt": "10.30.10.3", "model": "USG6650E",
-         "tags": ["gateway", "mlps-boundary"], "interfaces": [
+         "tags": ["gateway", "mlps-boundary"], "config": "configs/px-fw-outer.cfg",
+         "firewall_zones": {"trust": "outer", "untrust": "internet", "dmz": "dmz",
+                            "mgmt": "management"},
+         "interfaces": [
              iface("GigabitEthernet1/0/0", zone="outer", addresses=[fw_outer],
                    description="trust 区：政务外网 outer network"),
              iface("GigabitEthernet1/0/1", zone="internet", addresses=["192.0.2.2/30"],
@@ -733,9 +736,12 @@ def build_core_room(site: Site, fw_outer: str, vpn_outer: str, ferry_outer: str)
          ]},
         {"id": "px-sslvpn", "name": "SSL-VPN网关（USB-KEY认证）", "role": "vpn-gateway",
          "groups": ["linux-server"], "zone": "outer", "node": "core", "mgmt": "10.30.10.5",
-         "model": "ocserv on Debian 12", "tags": ["gateway", "usb-key"], "interfaces": [
+         "model": "ocserv on Debian 12", "tags": ["gateway", "usb-key"],
+         "config": "configs/px-sslvpn.nft", "interfaces": [
              iface("eth0", zone="outer", addresses=[vpn_outer],
                    description="政务外网侧 outer side (unit users, USB-KEY login)"),
+             iface("vpns0", kind="tunnel", zone="outer", addresses=["10.20.250.1/24"],
+                   description="ocserv 隧道 VPN user pool (USB-KEY holders)"),
              iface("eth1", zone="dmz", addresses=[f"{dmz[4]}/24"],
                    description="至网站群/信息公开后台 to the CMS and disclosure back-ends"),
          ]},
@@ -1185,6 +1191,66 @@ def circuits_yaml() -> str:
     return doc.text()
 
 
+FLOWS_YAML = HEADER.format(
+    title="声明的跨域访问 declared flows between zones (audited against every gateway ruleset)"
+) + """
+# egovops audit firewall proves what each gateway lets through. Every permitted flow between
+# two zones must be declared here; `required: true` flows must also be allowed (a blocked one is
+# a finding). Services: {proto, ports}; src/dst narrow a flow below its zones' prefixes.
+flows:
+  - name: 互联网访问政府网站群 public website
+    source: internet
+    target: dmz
+    dst: [10.40.0.11/32, 10.40.0.13/32]
+    services: [{proto: tcp, ports: [80, 443]}]
+    required: true
+    via: [px-fw-outer]
+  - name: 单位访问政府网站群 units browse the website group
+    source: outer
+    target: dmz
+    src: [10.20.0.0/15]
+    dst: [10.40.0.11/32, 10.40.0.13/32]
+    services: [{proto: tcp, ports: [80, 443]}]
+  - name: USB-KEY用户经SSL-VPN管理网站群后台 CMS back-end via SSL-VPN
+    source: outer
+    target: dmz
+    src: [10.20.250.0/24]
+    dst: [10.40.0.12/32]
+    services: [{proto: tcp, ports: [8443]}]
+    required: true
+    via: [px-sslvpn]
+  - name: USB-KEY用户经SSL-VPN访问信息公开后台 disclosure back-end via SSL-VPN
+    source: outer
+    target: dmz
+    src: [10.20.250.0/24]
+    dst: [10.40.0.13/32]
+    services: [{proto: tcp, ports: [443]}]
+    required: true
+    via: [px-sslvpn]
+  - name: 政务外网访问互联网（网页、DNS） outer network to the internet
+    source: outer
+    target: internet
+    src: [10.20.0.0/15]
+    services: [{proto: tcp, ports: [80, 443]}, {proto: udp, ports: [53]}, {proto: tcp, ports: [53]}]
+  - name: 堡垒机运维网站群 bastion administers the DMZ
+    source: management
+    target: dmz
+    src: [10.30.1.11/32]
+    services: [{proto: tcp, ports: [22, 8443]}]
+    required: true
+  - name: 堡垒机运维外网设备 bastion administers outer devices
+    source: management
+    target: outer
+    src: [10.30.1.11/32]
+    services: [{proto: tcp, ports: [22]}, {proto: udp, ports: [161]}]
+    required: true
+  - name: 网站群时间与域名同步 DMZ DNS and NTP
+    source: dmz
+    target: internet
+    services: [{proto: udp, ports: [53, 123]}, {proto: tcp, ports: [53]}]
+"""
+
+
 def readme(units: int, core_km: float) -> str:
     return f"""\
 # example-district — 广州市番禺区电子政务网络 (example site)
@@ -1207,6 +1273,9 @@ circuit numbers are invented.
 | devices-inner.yaml | 政务内网 devices and links, and the one data diode (单向导入) |
 | links.yaml | outer links with fibre cores and lengths |
 | circuits.yaml | leased circuits: province (2M), city, 中国电信 and 中国联通 |
+| flows.yaml | flows declared between zones (what the gateways may let through) |
+| configs/ | saved gateway configurations as running today, with realistic mistakes (hand-written) |
+| configs-clean/ | the same gateways after remediation: `--config-dir` audits them instead |
 
 Check it: `egovops inventory validate inventories/example-district`
 (`egovops inventory stats …` and `egovops inventory analyze …` for figures and resilience).
@@ -1246,6 +1315,7 @@ def render() -> tuple[dict[str, str], dict[str, Any]]:
         "devices-inner.yaml": inner_yaml(site),
         "links.yaml": links_yaml(site),
         "circuits.yaml": circuits_yaml(),
+        "flows.yaml": FLOWS_YAML,
     }
     fibre = [*site.links_t2, *site.links_t3, *site.links_inner]
     files["README.md"] = readme(unit_count, round(sum(link.core_km for link in fibre), 1))

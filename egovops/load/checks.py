@@ -18,6 +18,7 @@ from egovops.model.inventory import (
     Circuit,
     Device,
     DeviceRole,
+    Flow,
     Link,
     Location,
     Node,
@@ -93,6 +94,7 @@ def check_inventory(
     _check_devices(report, devices, declared)
     _check_endpoints(report, links, circuits, device_by_id, declared["devices"],
                      partial_devices)
+    _check_flows(report, parts["flows"], declared["zones"], declared["devices"])
     return report.problems
 
 
@@ -209,6 +211,11 @@ def _check_devices(
         if dev.unit is not None and dev.unit not in units:
             report.at(v.raw, "unit", f"device {dev.id}: unknown unit {dev.unit!r}",
                       "dangling-reference")
+        for vendor_zone, zone in dev.firewall_zones.items():
+            if zone not in zones:
+                report.at_path(v.raw, ("firewall_zones", vendor_zone),
+                               f"device {dev.id}: firewall zone {vendor_zone!r} maps to unknown "
+                               f"zone {zone!r}", "dangling-reference")
         if dev.platform not in PLATFORMS:
             report.at(v.raw, "platform",
                       f"device {dev.id}: unknown platform {dev.platform!r}; known: "
@@ -302,3 +309,23 @@ def _check_endpoints(
                       "self-link")
     for c in circuits:
         endpoint(c, "endpoint")
+
+
+def _check_flows(report: _Report, flows: list[Validated[Flow]], zones: set[str],
+                 devices: set[str]) -> None:
+    seen: dict[str, LocatedDict] = {}
+    for v in flows:
+        flow = v.model
+        first = seen.setdefault(flow.name, v.raw)
+        if first is not v.raw:
+            report.at(v.raw, "name", f"duplicate flow name {flow.name!r} (first at "
+                      f"{first.file}:{first.line})", "duplicate-id")
+        for key in ("source", "target"):
+            zone = getattr(flow, key)
+            if zone not in zones:
+                report.at(v.raw, key, f"flow {flow.name}: unknown zone {zone!r}",
+                          "dangling-reference")
+        for device in flow.via:
+            if device not in devices:
+                report.at(v.raw, "via", f"flow {flow.name}: unknown device {device!r}",
+                          "dangling-reference")

@@ -26,6 +26,7 @@ from egovops.load.yamlsource import LocatedDict, LocatedList, line_of, read_yaml
 from egovops.model.inventory import (
     Circuit,
     Device,
+    Flow,
     Inventory,
     Link,
     Location,
@@ -44,6 +45,7 @@ LIST_SECTIONS: dict[str, type[BaseModel]] = {
     "devices": Device,
     "links": Link,
     "circuits": Circuit,
+    "flows": Flow,
 }
 """List sections and the model each item becomes."""
 
@@ -61,6 +63,7 @@ KIND_NAMES = {
     "devices": "device",
     "links": "link",
     "circuits": "circuit",
+    "flows": "flow",
 }
 
 M = TypeVar("M", bound=BaseModel)
@@ -251,14 +254,13 @@ def _merged(base: LocatedDict | None, overlay: LocatedDict) -> LocatedDict:
     if base is None:
         return overlay
     out = LocatedDict(overlay.file, overlay.line)
-    for key, value in base.items():
-        out[key] = value
-        out.key_lines[key] = overlay.line
+    out.update(base)
+    key_lines = out.key_lines = dict.fromkeys(base, overlay.line)
+    overlay_lines = overlay.key_lines
     for key, value in overlay.items():
-        old = out.get(key)
-        both = isinstance(old, LocatedDict) and isinstance(value, LocatedDict)
-        out[key] = _merged(old, value) if both else value
-        out.key_lines[key] = overlay.key_lines[key]
+        old = out.get(key) if isinstance(value, LocatedDict) else None
+        out[key] = _merged(old, value) if isinstance(old, LocatedDict) else value
+        key_lines[key] = overlay_lines[key]
     return out
 
 

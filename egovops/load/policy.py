@@ -1,9 +1,9 @@
-"""Policy files (``policies/firewall*.yaml``, ``policies/flows*.yaml``) → :class:`FirewallPolicy`.
+"""Policy files (``policies/firewall*.yaml``) → :class:`FirewallPolicy`.
 
-Sections: ``policy`` (the settings, once), ``risky_services``, ``flows`` (lists, joined across
-files) and ``mlps`` (check → clause, merged). Every problem is reported with ``file:line``, all
-at once, as the inventory loader does; zones named in flows are checked against the inventory
-when one is given.
+Sections: ``policy`` (the settings, once), ``risky_services`` (a list, joined across files) and
+``mlps`` (check → clause, merged). Every problem is reported with ``file:line``, all at once, as
+the inventory loader does; zones named in the settings are checked against the inventory when
+one is given. A site's declared flows are inventory data (its ``flows`` section).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from egovops.errors import InventoryError, Problem, display_path
 from egovops.load.inventory import validate_items
 from egovops.load.yamlsource import LocatedDict, LocatedList, line_of, read_yaml_file
 from egovops.model.inventory import Inventory
-from egovops.model.policy import FirewallPolicy, Flow, RiskyService
+from egovops.model.policy import FirewallPolicy, RiskyService
 
-POLICY_GLOBS = ("firewall*.yaml", "firewall*.yml", "flows*.yaml", "flows*.yml")
-SECTIONS = ("policy", "risky_services", "flows", "mlps")
+POLICY_GLOBS = ("firewall*.yaml", "firewall*.yml")
+SECTIONS = ("policy", "risky_services", "mlps")
 
 
 class PolicyError(InventoryError):
@@ -41,10 +41,10 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
         raise PolicyError(f"policy not found: {root}")
     files = policy_files(root)
     if not files:
-        raise PolicyError(f"no firewall*.yaml or flows*.yaml policy files in {root}")
+        raise PolicyError(f"no firewall*.yaml policy files in {root}")
     problems: list[Problem] = []
     settings: list[LocatedDict] = []
-    lists: dict[str, list[LocatedDict]] = {"risky_services": [], "flows": []}
+    lists: dict[str, list[LocatedDict]] = {"risky_services": []}
     mlps: dict[str, str] = {}
     for file in files:
         display = display_path(file)
@@ -75,7 +75,6 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
                                     f"'policy' given twice (first at {settings[0].file}:"
                                     f"{settings[0].line})", "duplicate-id"))
     risky = validate_items("risky_services", RiskyService, lists["risky_services"], problems)
-    flows = validate_items("flows", Flow, lists["flows"], problems)
     base: dict[str, Any] = dict(settings[0]) if settings else {}
     base.pop("origin", None)
     policy: FirewallPolicy | None = None
@@ -83,7 +82,6 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
         policy = FirewallPolicy.model_validate({
             **base,
             "risky_services": [v.model for v in risky if not v.partial],
-            "flows": [v.model for v in flows if not v.partial],
             "mlps": mlps,
         })
     except ValidationError as exc:
@@ -96,13 +94,6 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
                                     "schema"))
     if inventory is not None:
         zones = set(inventory.zone_by_id)
-        for v in flows:
-            for key in ("source", "target"):
-                zone = getattr(v.model, key)
-                if zone not in zones:
-                    problems.append(Problem(v.raw.file, v.raw.key_lines.get(key, v.raw.line), 0,
-                                            f"flow {v.model.name}: unknown zone {zone!r}",
-                                            "dangling-reference"))
         if policy is not None:
             for zone in (*policy.untrusted_zones, policy.management_zone):
                 if zone not in zones:

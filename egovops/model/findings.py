@@ -66,11 +66,30 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ZoneReach:
+    """What one zone can send to another through one gateway hook (proved from its ruleset)."""
+
+    source: str
+    target: str
+    device: str
+    hook: str
+    description: str
+    """Compact summary of the packets, e.g. ``tcp/80,443 from 10.20.0.0/16 to any``."""
+    size: int
+    """Exact number of packets (header combinations) in the set."""
+    example: str
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}: {self.description} via {self.device} ({self.hook})"
+
+
+@dataclass(frozen=True)
 class AuditResult:
-    """Findings of one audit run and which checks ran."""
+    """Findings of one audit run, which checks ran, and the zone-to-zone reach it proved."""
 
     findings: tuple[Finding, ...]
     checks: tuple[str, ...]
+    reach: tuple[ZoneReach, ...] = ()
 
     def at_or_above(self, severity: Severity) -> tuple[Finding, ...]:
         """Findings whose severity is ``severity`` or worse."""

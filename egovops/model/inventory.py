@@ -320,6 +320,11 @@ class Device(Frozen):
     config: str | None = Field(
         default=None, description="saved configuration file, relative to the site folder"
     )
+    firewall_zones: dict[str, Id] = Field(
+        default_factory=dict,
+        description="zone names used in the device's own configuration (USG/H3C security zones"
+        " such as trust, untrust, dmz) → inventory zones; 'local' (the device itself) needs none",
+    )
     transfer: OneWayTransfer | None = Field(
         default=None, description="data diodes only: the one direction data may cross"
     )
@@ -455,6 +460,72 @@ class Circuit(Frozen):
     origin: OriginField = None
 
 
+ProtocolName = Annotated[str, StringConstraints(pattern=r"^(tcp|udp|icmp|icmpv6|any|\d{1,3})$")]
+
+
+class PortSpan(Frozen):
+    """A port or an inclusive range written ``23`` or ``"1024-65535"``."""
+
+    lo: int = Field(ge=0, le=65535)
+    hi: int = Field(ge=0, le=65535)
+
+
+def _span(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"lo": value, "hi": value}
+    if isinstance(value, str):
+        lo, sep, hi = value.partition("-")
+        if lo.strip().isdigit() and (not sep or hi.strip().isdigit()):
+            return {"lo": int(lo), "hi": int(hi if sep else lo)}
+        raise ValueError(f"not a port or port range: {value!r} (write 23 or '1024-65535')")
+    return value
+
+
+class Service(Frozen):
+    """A protocol with optional destination ports."""
+
+    proto: ProtocolName
+    ports: tuple[PortSpan, ...] = ()
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _ports(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple(_span(v) for v in value)
+        return value
+
+    def __str__(self) -> str:
+        if not self.ports:
+            return self.proto
+        spans = ",".join(str(p.lo) if p.lo == p.hi else f"{p.lo}-{p.hi}" for p in self.ports)
+        return f"{self.proto}/{spans}"
+
+
+def not_empty(value: tuple[Service, ...]) -> tuple[Service, ...]:
+    if not value:
+        raise ValueError("name at least one service")
+    return value
+
+
+class Flow(Frozen):
+    """A flow between zones: required (must be allowed) or declared (may be allowed)."""
+
+    name: str
+    source: Id = Field(description="source zone")
+    target: Id = Field(description="destination zone")
+    services: tuple[Service, ...]
+    src: tuple[IPvAnyNetwork, ...] = Field(default=(), description="narrower than the zone")
+    dst: tuple[IPvAnyNetwork, ...] = Field(default=(), description="narrower than the zone")
+    required: bool = False
+    """A required flow that is blocked is a finding; any flow allowed but not declared is too."""
+    via: tuple[Id, ...] = Field(
+        default=(), description="gateways the flow crosses (default: every gateway joining the "
+        "two zones)")
+    origin: OriginField = None
+
+    _services = field_validator("services")(not_empty)
+
+
 class SiteSettings(Frozen):
     """Site-wide analysis settings."""
 
@@ -485,6 +556,7 @@ class Inventory(Frozen):
     devices: tuple[Device, ...] = ()
     links: tuple[Link, ...] = ()
     circuits: tuple[Circuit, ...] = ()
+    flows: tuple[Flow, ...] = ()
     root: SkipJsonSchema[str] = Field(default="", description="folder the site was loaded from")
 
     @cached_property

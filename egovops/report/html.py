@@ -75,6 +75,7 @@ class HtmlReporter:
             parts.append(f'<p class="ok">{escape(t("audit.clean", checks=len(result.checks)))}'
                          "</p>")
         parts.extend(self._matrix_html(result, ctx, t))
+        parts.extend(self._reach_html(result, t))
         parts.extend(self._findings_html(result.findings, t))
         parts.append(f"<h2>{escape(t('html.checks'))}</h2><ul>")
         failed = {f.check for f in result.findings}
@@ -97,6 +98,21 @@ class HtmlReporter:
                 n = counts.get((a, b), 0)
                 cells.append(f'<td class="n{" hot" if n else ""}">{n if n else "·"}</td>')
             rows.append(f"<tr><th>{escape(a)}</th>{''.join(cells)}</tr>")
+        rows.append("</table>")
+        return rows
+
+    def _reach_html(self, result: AuditResult, t: Messages) -> list[str]:
+        if not result.reach:
+            return []
+        rows = [f"<h2>{escape(t('html.reach'))}</h2><table><tr>"]
+        for col in ("source_zone", "target_zone", "packets", "via", "example"):
+            rows.append(f"<th>{escape(t(f'col.{col}'))}</th>")
+        rows.append("</tr>")
+        for r in result.reach:
+            rows.append(f"<tr><td>{escape(r.source)}</td><td>{escape(r.target)}</td>"
+                        f"<td><code>{escape(r.description)}</code></td>"
+                        f"<td>{escape(r.device)} ({escape(r.hook)})</td>"
+                        f"<td><small>{escape(r.example)}</small></td></tr>")
         rows.append("</table>")
         return rows
 

@@ -24,9 +24,14 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 
 def result_json(result: AuditResult) -> dict[str, Any]:
-    """The whole result: summary counts, checks run, findings worst first."""
+    """The whole result: summary counts, checks run, findings worst first, zone reach."""
     return {
         "summary": result.counts(),
         "checks": list(result.checks),
         "findings": [finding_json(f) for f in result.findings],
+        "reach": [
+            {"source": r.source, "target": r.target, "device": r.device, "hook": r.hook,
+             "packets": r.description, "size": r.size, "example": r.example}
+            for r in result.reach
+        ],
     }
