@@ -286,6 +286,30 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "collect.kind.protocol": {"en": "protocol", "zh": "协议错误"},
     "collect.kind.parse": {"en": "parse", "zh": "解析失败"},
     "collect.kind.internal": {"en": "internal", "zh": "内部错误"},
+    # emergency plan (egovops plan …)
+    "plan.level": {"en": "candidate emergency level: {level} ({name}, {color})",
+                   "zh": "候选事件级别：{level} 级（{name}，{color}）"},
+    "plan.deadline": {
+        "en": "respond within {response}, report within {report} to {report_to}; lead: {owner}",
+        "zh": "{response} 内响应，{report} 内报告{report_to}；牵头：{owner}",
+    },
+    "plan.none": {"en": "no condition of the emergency plan holds",
+                  "zh": "应急预案的触发条件均未成立"},
+    "plan.conditions": {"en": "Conditions ({count})", "zh": "预案条件（{count} 项）"},
+    "plan.col.condition": {"en": "condition", "zh": "条件"},
+    "plan.col.level": {"en": "level", "zh": "级别"},
+    "plan.col.state": {"en": "state", "zh": "状态"},
+    "plan.col.reason": {"en": "why", "zh": "依据"},
+    "plan.state.active": {"en": "holds", "zh": "成立"},
+    "plan.state.clear": {"en": "clear", "zh": "未成立"},
+    "plan.state.unknown": {"en": "unknown", "zh": "无法判断"},
+    "plan.rendered": {"en": "{count} files rendered into {path} ({changed} changed)",
+                      "zh": "已生成 {count} 个文件到 {path}（{changed} 个有变化）"},
+    "plan.stale": {"en": "{path} is out of date; run `egovops plan render`",
+                   "zh": "{path} 已过期；请运行 `egovops plan render`"},
+    # metrics (egovops metrics …, egovops audit … --textfile)
+    "metrics.textfile": {"en": "metrics written for node_exporter: {path}",
+                         "zh": "已写入 node_exporter 指标文件：{path}"},
 }
 
 

@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client.exposition import generate_latest
 from rich.markup import escape
-from rich.table import Table
 
 from egovops import __version__
 from egovops.audit import ISOLATION_CHECKS, run_checks
 from egovops.audit.base import AuditContext
+from egovops.audit.firewall import FirewallAudit, load_gateway_rulesets, zone_reach
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
 from egovops.errors import UsageError, display_path
 from egovops.fsio import write_atomic
 from egovops.load import load_inventory
+from egovops.load.policy import load_policy
+from egovops.metrics.collectors import AuditCollector, build_registry
+from egovops.metrics.state import AuditView, SiteState
 from egovops.model.findings import AuditResult, Severity
 from egovops.model.inventory import Inventory
 from egovops.report import REPORTERS, ReportContext, result_json
@@ -67,6 +72,9 @@ def isolation(
                                          "(info, low, medium, high, critical)")] = "high",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
                                                 "this file (atomically)")] = None,
+    textfile: Annotated[Path | None, typer.Option(
+        "--textfile", help="also write the result as Prometheus metrics to this file, "
+        "atomically, for node_exporter's textfile collector (cron mode)")] = None,
 ) -> None:
     """Prove physical isolation of the inner network and that every path to the internet
     crosses a declared gateway (from the inventory)."""
@@ -75,8 +83,19 @@ def isolation(
     inv = load_inventory(path)
     result = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
     _render(st, inv, result, fmt, output)
+    if textfile is not None:
+        write_textfile(st, textfile, inv, result)
     if result.at_or_above(threshold):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def write_textfile(st: State, path: Path, inv: Inventory, result: AuditResult) -> None:
+    """The audit's metrics in node_exporter textfile format, written atomically."""
+    registry = build_registry(SiteState(inventory=inv, audit=AuditView(result, time.time())),
+                              collectors=[AuditCollector])
+    write_atomic(path, generate_latest(registry))
+    st.err.print(st.t("metrics.textfile", path=display_path(path)), highlight=False,
+                 markup=False)
 
 
 def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
@@ -97,16 +116,92 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
                          markup=False)
         return
     t = st.t
+    if result.reach:
+        st.out.print(f"[bold]{escape(t('html.reach'))}[/]")
+        for r in result.reach:
+            st.out.print(f"  {escape(str(r))}", highlight=False, soft_wrap=True)
+        st.out.print()
     if result.findings:
-        table = Table(title=t("audit.findings", count=len(result.findings)),
-                      title_justify="left")
-        for col in ("severity", "check", "title", "source"):
-            table.add_column(t(f"col.{col}"), overflow="fold")
+        st.out.print(f"[bold]{escape(t('audit.findings', count=len(result.findings)))}[/]")
         for f in result.findings:
-            table.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity.label}[/]", f.check,
-                          escape(f"{f.title}\n{f.evidence}"), escape(f.origin))
-        st.out.print(table)
+            style = SEVERITY_STYLE[f.severity]
+            st.out.print(f"\n[{style}]{escape(t(f'sev.{f.severity.label}'))}[/]  "
+                         f"[bold]{escape(f.title)}[/]  {escape(f.origin)}", highlight=False,
+                         soft_wrap=True)
+            st.out.print(f"    {escape(f.evidence)}", highlight=False, soft_wrap=True)
+            st.out.print(f"    → {escape(f.remediation)}  [dim]{escape(f.id)}[/]",
+                         highlight=False, soft_wrap=True)
     else:
         st.out.print(t("audit.clean", checks=len(result.checks)), highlight=False)
     counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items())
     st.out.print(t("audit.summary", counts=counts), highlight=False, markup=False)
+
+
+PolicyOpt = Annotated[Path, typer.Option(
+    "--policy", help="policy folder (firewall*.yaml, flows*.yaml)", envvar="EGOVOPS_POLICY_DIR")]
+
+
+ConfigDirOpt = Annotated[Path | None, typer.Option(
+    "--config-dir", help="take each device's configuration by file name from this folder "
+    "(audit candidate configurations before deploying them)")]
+
+
+def _firewall_result(inv: Inventory, policy_dir: Path, config_dir: Path | None) -> AuditResult:
+    policy = load_policy(policy_dir, inv)
+    gateways = load_gateway_rulesets(inv, config_dir)
+    audit = FirewallAudit(inv, policy, gateways)
+    findings = audit.run()
+    findings.sort(key=lambda f: (-f.severity, f.check, f.subject))
+    return AuditResult(findings=tuple(findings), checks=FirewallAudit.CHECKS,
+                       reach=tuple(zone_reach(gateways)))
+
+
+@app.command()
+def firewall(
+    path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
+    policy: PolicyOpt = Path("policies"),
+    config_dir: ConfigDirOpt = None,
+    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
+                                             case_sensitive=False)] = AuditFormat.TABLE,
+    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
+                                         "(info, low, medium, high, critical)")] = "high",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
+                                                "this file (atomically)")] = None,
+) -> None:
+    """Audit every device's saved ruleset (devices with `config:`) against the policy: default
+    deny, over-broad rules, risky services from untrusted zones, management plane, logging,
+    required and undeclared flows, and rule anomalies."""
+    st = state()
+    threshold = _fail_on(fail_on)
+    inv = load_inventory(path)
+    result = _firewall_result(inv, policy, config_dir)
+    _render(st, inv, result, fmt, output)
+    if result.at_or_above(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("all")
+def all_checks(
+    path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
+    policy: PolicyOpt = Path("policies"),
+    config_dir: ConfigDirOpt = None,
+    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
+                                             case_sensitive=False)] = AuditFormat.TABLE,
+    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
+                                         "(info, low, medium, high, critical)")] = "high",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
+                                                "this file (atomically)")] = None,
+) -> None:
+    """Isolation and firewall audits together, in one report."""
+    st = state()
+    threshold = _fail_on(fail_on)
+    inv = load_inventory(path)
+    isolated = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
+    walled = _firewall_result(inv, policy, config_dir)
+    findings = sorted((*isolated.findings, *walled.findings),
+                      key=lambda f: (-f.severity, f.check, f.subject))
+    result = AuditResult(findings=tuple(findings), checks=(*isolated.checks, *walled.checks),
+                         reach=walled.reach)
+    _render(st, inv, result, fmt, output)
+    if result.at_or_above(threshold):
+        raise typer.Exit(EXIT_FINDINGS)

@@ -11,10 +11,14 @@ import typer
 from egovops import __version__
 from egovops.cli.audit import app as audit_app
 from egovops.cli.collect import collect as collect_command
+from egovops.cli.daemon import daemon as daemon_command
 from egovops.cli.errors import EXIT_INTERRUPTED, report_error
+from egovops.cli.firewall import app as firewall_app
 from egovops.cli.inventory import app as inventory_app
 from egovops.cli.lab import app as lab_app
+from egovops.cli.metrics import app as metrics_app
 from egovops.cli.pki import app as pki_app
+from egovops.cli.plan import app as plan_app
 from egovops.cli.state import reset_state, state
 
 
@@ -35,9 +39,13 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(audit_app, name="audit")
+app.add_typer(firewall_app, name="firewall")
 app.add_typer(pki_app, name="pki")
 app.add_typer(lab_app, name="lab")
+app.add_typer(metrics_app, name="metrics")
+app.add_typer(plan_app, name="plan")
 app.command("collect")(collect_command)
+app.command("daemon")(daemon_command)
 
 
 def _version(value: bool) -> None:

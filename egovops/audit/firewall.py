@@ -1,0 +1,459 @@
+"""Firewall audit: gateway rulesets against the policy, and what each zone can send to each other.
+
+Input: the inventory (devices with a saved ``config``), the parsed and flattened rulesets, and
+the :class:`~egovops.model.policy.FirewallPolicy`. Every answer is exact: packet sets are BDDs
+(:mod:`egovops.firewall.packetset`), so "telnet reachable from the internet" means some packet
+of that shape is accepted, and the finding shows one.
+
+Zones on a device. A packet comes *from zone Z* at device D when its source address lies in Z's
+prefixes (for a zone without prefixes, such as the internet: outside every other zone's
+prefixes), it enters on one of D's interfaces in Z (when D declares any), and its vendor source
+zone is one that ``D.firewall_zones`` maps to Z (when D maps any). *To zone Z* is the same on
+the destination side.
+
+Chains. Base chains are grouped by hook. Forwarding hooks (``forward``, ACLs applied to
+interfaces, USG ``security-policy``, H3C zone pairs) carry traffic between zones: a packet gets
+through a hook when every base chain on it accepts it (netfilter semantics). ``input`` and
+VTY/SSH line ACLs guard the device's own management plane. Each hook is judged on its own; paths
+that cross several gateways in a row are not composed (one gateway at a time).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from egovops.errors import ConfigError, Problem
+from egovops.firewall.analysis import AnomalyKind, analyze, decide, verdict_sets
+from egovops.firewall.flatten import FlatChain, flatten
+from egovops.firewall.model import Action, ConnState, Match, PortRange, Ruleset
+from egovops.firewall.packetset import HeaderSpace, PacketSet
+from egovops.firewall.ruleset_file import read_ruleset
+from egovops.model.findings import Finding, Severity, ZoneReach
+from egovops.model.inventory import Device, Inventory, Service, Zone, ZoneKind
+from egovops.model.policy import FirewallPolicy
+
+MGMT_HOOK_SUFFIXES = ("vty-in", "ssh-in")
+IGNORED_HOOKS = frozenset({"output", "prerouting", "postrouting", "ingress", "egress"})
+PROTO_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
+
+
+def is_management_hook(hook: str) -> bool:
+    """Hooks guarding traffic to the device itself."""
+    return hook == "input" or hook.endswith(MGMT_HOOK_SUFFIXES)
+
+
+def is_forwarding_hook(hook: str) -> bool:
+    """Hooks guarding traffic through the device."""
+    return not is_management_hook(hook) and hook not in IGNORED_HOOKS
+
+
+@dataclass(frozen=True)
+class GatewayRuleset:
+    """One device's parsed configuration, flattened, with its header space."""
+
+    device: Device
+    ruleset: Ruleset
+    chains: tuple[FlatChain, ...]
+    space: HeaderSpace
+    zone_matches: dict[str, tuple[Match, Match]]
+    """Zone id → (match "from this zone", match "to this zone") at this device."""
+
+    def hooks(
+        self, predicate: Callable[[str], bool] = is_forwarding_hook
+    ) -> dict[str, list[FlatChain]]:
+        """Base chains by hook, for hooks the predicate accepts."""
+        grouped: dict[str, list[FlatChain]] = {}
+        for chain in self.chains:
+            if chain.hook is not None and predicate(chain.hook):
+                grouped.setdefault(chain.hook, []).append(chain)
+        return grouped
+
+    def accepted(self, chains: Sequence[FlatChain]) -> PacketSet:
+        """New connections every chain of one hook accepts.
+
+        Flows are judged by the connections they open: return traffic of an accepted connection
+        (``ct state established,related``) is not a flow of its own.
+        """
+        result = self.space.from_match(Match(states=frozenset({ConnState.NEW})))
+        for chain in chains:
+            result = result & verdict_sets(chain, self.space).get(Action.ACCEPT, self.space.empty)
+        return result
+
+    def touching_zones(self) -> list[str]:
+        """Zones this device has an interface in or maps a vendor zone to, in inventory order."""
+        return list(self.zone_matches)
+
+
+def _internal_prefixes(inv: Inventory) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(p for z in inv.zones if z.kind is not ZoneKind.INTERNET for p in z.prefixes)
+
+
+def zone_matches(inv: Inventory, device: Device) -> dict[str, tuple[Match, Match]]:
+    """For each zone the device touches: the match for packets from it and to it."""
+    internal = _internal_prefixes(inv)
+    zones: dict[str, Zone] = {}
+    for iface in device.interfaces:
+        zone = inv.zone_by_id[iface.zone or device.zone]
+        zones.setdefault(zone.id, zone)
+    for zone_id in device.firewall_zones.values():
+        zones.setdefault(zone_id, inv.zone_by_id[zone_id])
+    result: dict[str, tuple[Match, Match]] = {}
+    for zone in sorted(zones.values(), key=lambda z: [x.id for x in inv.zones].index(z.id)):
+        ifaces = tuple(i.name for i in device.interfaces if (i.zone or device.zone) == zone.id)
+        vendor = tuple(name for name, zid in device.firewall_zones.items() if zid == zone.id)
+        if zone.prefixes and zone.kind is not ZoneKind.INTERNET:
+            addresses, negated = tuple(zone.prefixes), False
+        else:
+            addresses, negated = internal, True
+        result[zone.id] = (
+            Match(src=addresses, src_negated=negated and bool(addresses), in_interfaces=ifaces,
+                  src_zones=vendor),
+            Match(dst=addresses, dst_negated=negated and bool(addresses), out_interfaces=ifaces,
+                  dst_zones=vendor),
+        )
+    return result
+
+
+def service_matches(services: Iterable[Service]) -> list[Match]:
+    """One match per service (protocol and destination ports)."""
+    out = []
+    for service in services:
+        if service.proto == "any":
+            out.append(Match())
+            continue
+        number = PROTO_NUMBERS.get(service.proto)
+        proto = number if number is not None else int(service.proto)
+        ports = tuple(PortRange(p.lo, p.hi) for p in service.ports)
+        out.append(Match(protocols=(proto,), dports=ports))
+    return out
+
+
+def load_gateway_rulesets(
+    inv: Inventory, config_dir: Path | None = None
+) -> tuple[GatewayRuleset, ...]:
+    """Parse every device's saved ``config``; all unreadable files are reported together.
+
+    With ``config_dir``, each device's file is taken by name from that folder instead (to audit
+    a candidate set of configurations before they are deployed).
+    """
+    problems: list[Problem] = []
+    loaded: list[GatewayRuleset] = []
+    for device in inv.devices:
+        if device.config is None:
+            continue
+        if config_dir is not None:
+            path = config_dir / Path(device.config).name
+        else:
+            path = Path(inv.root) / device.config
+        try:
+            ruleset = read_ruleset(path, device.platform_info.firewall_format)
+            chains = flatten(ruleset)
+        except ConfigError as exc:
+            problems.extend(exc.problems or [Problem(str(path), 0, 0, exc.summary, "config")])
+            continue
+        zm = zone_matches(inv, device)
+        matches = [fr.rule.match for c in chains for fr in c.rules]
+        matches += [m for c in chains for fr in c.rules for m in (*fr.guard, *fr.excluded)]
+        matches += [m for pair in zm.values() for m in pair]
+        loaded.append(GatewayRuleset(device, ruleset, chains, HeaderSpace.for_matches(matches),
+                                     zm))
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in device configurations", problems)
+    return tuple(loaded)
+
+
+def zone_reach(gateways: Iterable[GatewayRuleset]) -> list[ZoneReach]:
+    """For every gateway, forwarding hook and ordered pair of zones it touches: what passes."""
+    found: list[ZoneReach] = []
+    for gw in gateways:
+        for hook, chains in gw.hooks().items():
+            accepted = gw.accepted(chains)
+            for a in gw.touching_zones():
+                for b in gw.touching_zones():
+                    if a == b:
+                        continue
+                    packets = (accepted & gw.space.from_match(gw.zone_matches[a][0])
+                               & gw.space.from_match(gw.zone_matches[b][1]))
+                    if packets.is_empty:
+                        continue
+                    example = packets.example()
+                    found.append(ZoneReach(a, b, gw.device.id, hook, packets.describe(),
+                                           packets.size(), str(example) if example else ""))
+    return found
+
+
+@dataclass
+class FirewallAudit:
+    """Runs every firewall check over the loaded gateways; results in :attr:`findings`."""
+
+    inventory: Inventory
+    policy: FirewallPolicy
+    gateways: tuple[GatewayRuleset, ...]
+    findings: list[Finding] = field(default_factory=list)
+
+    CHECKS = (
+        "firewall.default-deny", "firewall.over-broad", "firewall.risky-service",
+        "firewall.management-plane", "firewall.deny-logging", "firewall.required-flow",
+        "firewall.undeclared-flow", "firewall.shadowed", "firewall.redundant",
+        "firewall.correlated", "firewall.never-matches", "firewall.undefined-reference",
+    )
+
+    def run(self) -> list[Finding]:
+        """Every finding of every check, for every gateway."""
+        gateway_ids = {g for z in self.inventory.zones for g in z.gateways}
+        for gw in self.gateways:
+            self._anomalies(gw)
+            self._deny_logging(gw)
+            self._over_broad(gw)
+            self._management_plane(gw)
+            if gw.device.id in gateway_ids:
+                self._default_deny(gw)
+            self._risky_services(gw)
+            self._flows(gw)
+        return self.findings
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _add(self, check: str, severity: Severity, gw: GatewayRuleset, subject: str, title: str,
+             evidence: str, remediation: str, origin: str, zones: tuple[str, ...] = ()) -> None:
+        self.findings.append(Finding(
+            check=check, severity=severity, title=f"{gw.device.id}: {title}",
+            subject=f"{gw.device.id}:{subject}", evidence=evidence, remediation=remediation,
+            origin=origin or str(gw.device.origin or ""), mlps=self.policy.mlps.get(check, ""),
+            zones=zones,
+        ))
+
+    def _untrusted(self, gw: GatewayRuleset) -> Iterator[tuple[str, Match]]:
+        for zone in self.policy.untrusted_zones:
+            pair = gw.zone_matches.get(zone)
+            if pair is not None:
+                yield zone, pair[0]
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _anomalies(self, gw: GatewayRuleset) -> None:
+        kinds = {
+            AnomalyKind.SHADOWED: ("firewall.shadowed", Severity.MEDIUM),
+            AnomalyKind.REDUNDANT_SHADOWED: ("firewall.redundant", Severity.LOW),
+            AnomalyKind.REDUNDANT: ("firewall.redundant", Severity.LOW),
+            AnomalyKind.CORRELATED: ("firewall.correlated", Severity.INFO),
+            AnomalyKind.GENERALISATION: ("firewall.correlated", Severity.INFO),
+            AnomalyKind.NEVER_MATCHES: ("firewall.never-matches", Severity.LOW),
+            AnomalyKind.UNDEFINED_REFERENCE: ("firewall.undefined-reference", Severity.HIGH),
+        }
+        for chain in gw.chains:
+            for anomaly in analyze(chain, gw.space):
+                check, severity = kinds[anomaly.kind]
+                rule = anomaly.rule
+                catch_all = rule.rule.match.is_any and not rule.guard
+                if anomaly.kind is AnomalyKind.GENERALISATION and catch_all:
+                    continue  # a final catch-all is meant to generalise the rules above it
+                if anomaly.kind is AnomalyKind.REDUNDANT and rule.rule.log:
+                    continue  # same verdict as the policy, but it logs: not removable
+                example = f"; example: {anomaly.example}" if anomaly.example else ""
+                self._add(check, severity, gw, f"{chain.name}#{rule.index}:{anomaly.kind.value}",
+                          f"{anomaly.kind.value} rule in {chain.name}",
+                          f"{rule.rule.text or rule.rule.name}: {anomaly.detail}{example}",
+                          "remove or reorder the rule so that every rule decides something "
+                          "and the order matches the intent", str(rule.source))
+
+    def _deny_logging(self, gw: GatewayRuleset) -> None:
+        if not self.policy.require_deny_logging:
+            return
+        for chain in gw.chains:
+            silent = [fr for fr in chain.rules
+                      if fr.action in (Action.DROP, Action.REJECT) and not fr.rule.log
+                      and not fr.implicit]
+            if silent:
+                where = ", ".join(str(fr.source) for fr in silent[:8])
+                more = f" and {len(silent) - 8} more" if len(silent) > 8 else ""
+                self._add("firewall.deny-logging", Severity.LOW, gw, f"{chain.name}:deny-log",
+                          f"{len(silent)} deny rule(s) in {chain.name} do not log",
+                          f"rules without logging: {where}{more}",
+                          "add logging (nft 'log', iptables '-j LOG' before the drop, Huawei "
+                          "'policy logging', Cisco 'log') so denied traffic is audited",
+                          str(silent[0].source))
+
+    def _over_broad(self, gw: GatewayRuleset) -> None:
+        limits = self.policy.over_broad
+        for chain in gw.chains:
+            if chain.hook is None or not is_forwarding_hook(chain.hook):
+                continue
+            for fr in chain.rules:
+                m = fr.rule.match
+                if fr.action is not Action.ACCEPT or fr.guard or m.src_negated or m.dst_negated:
+                    continue
+                wide_src = not m.src or any(
+                    p.version == 4 and p.prefixlen < limits.min_source_prefix for p in m.src)
+                wide_dst = not m.dst or any(
+                    p.version == 4 and p.prefixlen < limits.min_destination_prefix for p in m.dst)
+                any_service = not m.protocols or (not m.dports and not m.icmp and set(
+                    m.protocols) <= {6, 17, 132})
+                if wide_src and wide_dst and (any_service or not limits.any_service):
+                    if m.states and not ({s.value for s in m.states} & {"new", "invalid"}):
+                        continue  # established/related return traffic is not over-broad
+                    if m.in_interfaces and all(i == "lo" for i in m.in_interfaces):
+                        continue
+                    self._add("firewall.over-broad", Severity.HIGH, gw,
+                              f"{chain.name}#{fr.index}:over-broad",
+                              f"over-broad permit in {chain.name}",
+                              f"{fr.rule.text or fr.rule.name} permits "
+                              f"{'any service' if any_service else 'services'} from "
+                              f"{'any' if not m.src else ', '.join(map(str, m.src))} to "
+                              f"{'any' if not m.dst else ', '.join(map(str, m.dst))}",
+                              "narrow the source, destination and service to what the flow "
+                              "needs (MLPS: access control lists minimised)", str(fr.source))
+
+    def _default_deny(self, gw: GatewayRuleset) -> None:
+        for chain in gw.chains:
+            if chain.hook is None or chain.hook in IGNORED_HOOKS:
+                continue
+            unconditional = next(
+                (fr for fr in chain.rules if not fr.guard and not fr.excluded
+                 and fr.rule.match.is_any), None)
+            verdict = unconditional.action if unconditional is not None else chain.policy
+            if verdict is not Action.ACCEPT:
+                continue
+            by = (f"rule {unconditional.source} accepts everything" if unconditional
+                  else f"the default policy of {chain.name} is accept")
+            self._add("firewall.default-deny", Severity.CRITICAL, gw, f"{chain.name}:default",
+                      f"{chain.name} ({chain.hook}) is default-allow", by,
+                      "set the chain's default policy to drop (nft 'policy drop', USG "
+                      "'default action deny') and permit only declared flows",
+                      str(unconditional.source) if unconditional else "",
+                      zones=tuple(gw.touching_zones()))
+
+    def _risky_services(self, gw: GatewayRuleset) -> None:
+        untrusted = list(self._untrusted(gw))
+        if not untrusted:
+            return
+        for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
+            accepted = gw.accepted(chains)
+            for zone, from_zone in untrusted:
+                source = accepted & gw.space.from_match(from_zone)
+                for risky in self.policy.risky_services:
+                    wanted = gw.space.empty
+                    for service in service_matches(risky.services):
+                        wanted = wanted | gw.space.from_match(service)
+                    hit = source & wanted
+                    if hit.is_empty:
+                        continue
+                    example = hit.example()
+                    rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+                    self._add("firewall.risky-service", risky.level, gw,
+                              f"{hook}:{zone}:{risky.name}",
+                              f"{risky.name} reachable from {zone} ({hook})",
+                              f"accepted: {hit.describe()}; e.g. {example}"
+                              + (f"; decided by {rule}" if rule else "; by the default policy"),
+                              f"block {risky.name} from {zone}: {risky.reason}".rstrip(": "),
+                              str(rule.source) if rule else "", zones=(zone,))
+
+    def _management_plane(self, gw: GatewayRuleset) -> None:
+        mgmt_zone = self.inventory.zone_by_id.get(self.policy.management_zone)
+        services = service_matches(self.policy.management_services)
+        if not services:
+            return
+        wanted = gw.space.empty
+        for s in services:
+            wanted = wanted | gw.space.from_match(s)
+        # new connections from outside the management zone's prefixes, not from the device itself
+        outside = (gw.space.from_match(Match(states=frozenset({ConnState.NEW})))
+                   - gw.space.from_match(Match(in_interfaces=("lo",))))
+        if mgmt_zone is not None and mgmt_zone.prefixes:
+            outside = outside - gw.space.from_match(Match(src=tuple(mgmt_zone.prefixes)))
+        local = gw.space.from_match(Match(dst_zones=("local",)))
+        for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
+            if is_management_hook(hook):
+                hit = gw.accepted(chains) & wanted & outside
+            elif "local" in gw.space.zones.literals:
+                # zone-based firewalls: traffic to the device itself goes to zone 'local'
+                hit = gw.accepted(chains) & wanted & outside & local
+            else:
+                continue
+            if hit.is_empty:
+                continue
+            example = hit.example()
+            rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+            self._add("firewall.management-plane", Severity.HIGH, gw, f"{hook}:mgmt",
+                      # one finding per hook: the packets and the deciding rule are the evidence
+                      f"management plane reachable from outside the management zone ({hook})",
+                      f"accepted: {hit.describe()}; e.g. {example}"
+                      + (f"; decided by {rule}" if rule else "; by the default policy"),
+                      f"allow management services only from the {self.policy.management_zone} "
+                      "zone (bastion host); use ssh/https, never telnet or http",
+                      str(rule.source) if rule else "")
+
+    def _blocked(self, gw: GatewayRuleset, flow_set: PacketSet, accepted: PacketSet,
+                 zone: str) -> PacketSet | None:
+        """What of a required flow is blocked, or ``None`` when one way in carries all of it.
+
+        The flow may enter on any of the device's interfaces in its source zone (which one is a
+        matter of routing); it is satisfied when, on at least one of them, every packet of it
+        is accepted.
+        """
+        ifaces: list[str | None] = [
+            i.name for i in gw.device.interfaces if (i.zone or gw.device.zone) == zone]
+        blocked_everywhere: PacketSet | None = None
+        for name in ifaces or [None]:
+            part = flow_set
+            if name is not None:
+                part = part & gw.space.from_match(Match(in_interfaces=(name,)))
+            if part.is_empty:
+                continue
+            blocked = part - accepted
+            if blocked.is_empty:
+                return None
+            blocked_everywhere = blocked if blocked_everywhere is None else blocked_everywhere
+        return blocked_everywhere
+
+    def _flows(self, gw: GatewayRuleset) -> None:
+        touching = gw.touching_zones()
+        for hook, chains in gw.hooks().items():
+            accepted = gw.accepted(chains)
+            for a in touching:
+                for b in touching:
+                    if a == b:
+                        continue
+                    pair = (gw.space.from_match(gw.zone_matches[a][0])
+                            & gw.space.from_match(gw.zone_matches[b][1])
+                            & gw.space.from_match(Match(states=frozenset({ConnState.NEW}))))
+                    declared = gw.space.empty
+                    for flow in self.inventory.flows:
+                        if (flow.source, flow.target) != (a, b):
+                            continue
+                        if flow.via and gw.device.id not in flow.via:
+                            continue
+                        flow_set = pair & gw.space.from_match(Match(src=flow.src, dst=flow.dst))
+                        services = gw.space.empty
+                        for s in service_matches(flow.services):
+                            services = services | gw.space.from_match(s)
+                        flow_set = flow_set & services
+                        declared = declared | flow_set
+                        if flow.required:
+                            blocked = self._blocked(gw, flow_set, accepted, a)
+                            if blocked is not None:
+                                example = blocked.example()
+                                self._add("firewall.required-flow", Severity.HIGH, gw,
+                                          f"{hook}:{flow.name}",
+                                          f"required flow '{flow.name}' is blocked ({hook})",
+                                          f"blocked: {blocked.describe()}; e.g. {example}",
+                                          "permit the required flow (declared in the "
+                                          "inventory's flows with required: true)",
+                                          str(flow.origin or ""),
+                                          zones=(a, b))
+                    undeclared = (accepted & pair) - declared
+                    if not undeclared.is_empty:
+                        example = undeclared.example()
+                        rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+                        self._add("firewall.undeclared-flow", Severity.MEDIUM, gw,
+                                  f"{hook}:{a}->{b}", f"undeclared flow {a} -> {b} ({hook})",
+                                  f"allowed but not declared: {undeclared.describe()}; "
+                                  f"e.g. {example}"
+                                  + (f"; decided by {rule}" if rule else ""),
+                                  "declare the flow in the inventory's flows if it is "
+                                  "intended, else block it", str(rule.source) if rule else "",
+                                  zones=(a, b))
+

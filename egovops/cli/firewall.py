@@ -1,0 +1,221 @@
+"""``egovops firewall …``: analyse one ruleset file, ask which rule decides a packet, diff two.
+
+``--platform`` names the input format when it cannot be detected; ``--format`` is always the
+output format.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from egovops.cli.state import OutputFormat, State, state
+from egovops.errors import UsageError
+from egovops.firewall.analysis import analyze, diff, space_for, verdict
+from egovops.firewall.flatten import FlatChain, FlatRule, flatten
+from egovops.firewall.model import PROTOCOLS, ConnState
+from egovops.firewall.packetset import Packet
+from egovops.firewall.ruleset_file import read_ruleset
+
+app = typer.Typer(help="Firewall rulesets: anomalies, packet queries, diffs (exact).",
+                  no_args_is_help=True)
+
+FileArg = Annotated[Path, typer.Argument(help="configuration file (nft, iptables-save, "
+                                          "Cisco, Huawei, H3C …)", show_default=False)]
+PlatformOpt = Annotated[str | None, typer.Option(
+    "--platform", "-p", help="input format when it cannot be detected (nftables, "
+    "nftables-json, iptables, cisco-ios, cisco-asa, huawei, h3c)")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="output format",
+                                                 case_sensitive=False)]
+
+
+class Proto(StrEnum):
+    """Protocols ``check-packet`` accepts by name (or give a number)."""
+
+    TCP = "tcp"
+    UDP = "udp"
+    ICMP = "icmp"
+    ICMPV6 = "icmpv6"
+
+
+def _rule_json(rule: FlatRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {"index": rule.index, "source": str(rule.source), "chain": rule.chain,
+            "path": list(rule.path), "action": rule.action.value,
+            "text": rule.rule.text, "name": rule.rule.name}
+
+
+@app.command("analyze")
+def analyze_cmd(file: FileArg, platform: PlatformOpt = None,
+                fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Shadowed, redundant, correlated, generalising and never-matching rules, and undefined
+    references, each with the rules involved and an example packet."""
+    st = state()
+    ruleset = read_ruleset(file, platform)
+    chains = flatten(ruleset)
+    space = space_for(chains)
+    anomalies = [a for chain in chains for a in analyze(chain, space)]
+    if fmt is OutputFormat.JSON:
+        st.print_json({
+            "file": str(file), "format": ruleset.format,
+            "chains": [{"name": c.name, "hook": c.hook, "table": c.table,
+                        "policy": c.policy.value, "rules": len(c.rules)} for c in chains],
+            "anomalies": [{
+                "kind": a.kind.value, "chain": a.chain, "rule": _rule_json(a.rule),
+                "related": [_rule_json(r) for r in a.related],
+                "example": str(a.example) if a.example is not None else None,
+                "detail": a.detail,
+            } for a in anomalies],
+        })
+        return
+    t = st.t
+    st.out.print(t("fw.summary", file=str(file), format=ruleset.format, chains=len(chains),
+                   rules=sum(len(c.rules) for c in chains), anomalies=len(anomalies)),
+                 highlight=False, markup=False)
+    if not anomalies:
+        return
+    for a in anomalies:
+        st.out.print(f"\n[bold]{a.kind.value}[/]  {escape(str(a.rule.source))}  "
+                     f"{escape(f'[{a.chain}]')}  {escape(a.rule.rule.text or str(a.rule))}",
+                     highlight=False, soft_wrap=True)
+        st.out.print(f"    {escape(a.detail)}", highlight=False, soft_wrap=True)
+        if a.example is not None:
+            st.out.print(f"    {t('fw.example')}: {escape(str(a.example))}", highlight=False,
+                         soft_wrap=True)
+
+
+def _chains_for(chains: Sequence[FlatChain], hook: str | None) -> list[FlatChain]:
+    hooks = list(dict.fromkeys(c.hook for c in chains if c.hook is not None))
+    if hook is None:
+        if "forward" in hooks:
+            hook = "forward"
+        elif len(hooks) == 1:
+            hook = hooks[0]
+        else:
+            raise UsageError(f"the ruleset has several hooks; choose one with --hook: "
+                             f"{', '.join(hooks)}")
+    chosen = [c for c in chains if c.hook == hook]
+    if not chosen:
+        raise UsageError(f"no base chain on hook {hook!r}; hooks: {', '.join(hooks) or 'none'}")
+    return chosen
+
+
+def _address(text: str, option: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise UsageError(f"{option}: not an IP address: {text!r}") from None
+
+
+@app.command("check-packet")
+def check_packet(
+    file: FileArg,
+    src: Annotated[str, typer.Option(help="source address")],
+    dst: Annotated[str, typer.Option(help="destination address")],
+    proto: Annotated[str, typer.Option(help="tcp, udp, icmp, icmpv6 or a number")] = "tcp",
+    dport: Annotated[int, typer.Option(min=0, max=65535)] = 0,
+    sport: Annotated[int, typer.Option(min=0, max=65535)] = 40000,
+    icmp_type: Annotated[int, typer.Option(min=0, max=255)] = 8,
+    iif: Annotated[str | None, typer.Option(help="input interface")] = None,
+    oif: Annotated[str | None, typer.Option(help="output interface")] = None,
+    src_zone: Annotated[str | None, typer.Option(help="source zone (zone-based firewalls)")] = None,
+    dst_zone: Annotated[str | None, typer.Option(help="destination zone")] = None,
+    ct_state: Annotated[ConnState, typer.Option("--state", help="connection state")] = (
+        ConnState.NEW),
+    hook: Annotated[str | None, typer.Option(help="hook or ACL attachment to evaluate "
+                                             "(default: forward, or the only one)")] = None,
+    platform: PlatformOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Which rule decides this packet, and why."""
+    st = state()
+    source, target = _address(src, "--src"), _address(dst, "--dst")
+    if source.version != target.version:
+        raise UsageError("--src and --dst must be of the same address family")
+    number = PROTOCOLS.get(proto.lower()) if not proto.isdigit() else int(proto)
+    if number is None or not 0 <= number <= 255:
+        raise UsageError(f"--proto: unknown protocol {proto!r}")
+    packet = Packet(family=source.version, src=source, dst=target, proto=number, sport=sport,
+                    dport=dport, icmp_type=icmp_type, iif=iif, oif=oif, src_zone=src_zone,
+                    dst_zone=dst_zone, state=ct_state)
+    ruleset = read_ruleset(file, platform)
+    chains = _chains_for(flatten(ruleset), hook)
+    rule, action = verdict(chains, packet)
+    if fmt is OutputFormat.JSON:
+        st.print_json({"packet": str(packet), "verdict": action.value,
+                       "rule": _rule_json(rule),
+                       "chains": [c.name for c in chains]})
+        return
+    t = st.t
+    st.out.print(f"{t('fw.packet')}: {packet}", highlight=False, markup=False)
+    if rule is None:
+        st.out.print(t("fw.by_policy", verdict=action.value,
+                       chains=", ".join(c.name for c in chains)), highlight=False, markup=False)
+    else:
+        st.out.print(t("fw.by_rule", verdict=action.value, source=str(rule.source),
+                       path=" > ".join(rule.path), text=rule.rule.text or rule.rule.name),
+                     highlight=False, markup=False)
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Annotated[Path, typer.Argument(help="the ruleset before")],
+    new: Annotated[Path, typer.Argument(help="the ruleset after")],
+    platform: PlatformOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Packets whose verdict changes between two versions, per base chain, with examples."""
+    st = state()
+    before = flatten(read_ruleset(old, platform))
+    after = flatten(read_ruleset(new, platform))
+    space = space_for([*before, *after])
+    keyed_after = {(c.table, c.name): c for c in after}
+    report: list[dict[str, Any]] = []
+    for chain in before:
+        other = keyed_after.pop((chain.table, chain.name), None)
+        if other is None:
+            report.append({"chain": chain.name, "table": chain.table, "status": "removed",
+                           "changes": []})
+            continue
+        changes = diff(chain, other, space)
+        report.append({"chain": chain.name, "table": chain.table, "status": "compared",
+                       "changes": [{"old": c.old.value, "new": c.new.value,
+                                    "packets": c.description, "size": c.size,
+                                    "example": str(c.example) if c.example else None}
+                                   for c in changes]})
+    for (table_name, name) in keyed_after:
+        report.append({"chain": name, "table": table_name, "status": "added", "changes": []})
+    if fmt is OutputFormat.JSON:
+        st.print_json({"old": str(old), "new": str(new), "chains": report})
+        return
+    _render_diff(st, report)
+
+
+def _render_diff(st: State, report: list[dict[str, Any]]) -> None:
+    t = st.t
+    total = sum(len(r["changes"]) for r in report)
+    if total == 0 and all(r["status"] == "compared" for r in report):
+        st.out.print(t("fw.diff_none"), highlight=False, markup=False)
+        return
+    for entry in report:
+        if entry["status"] != "compared":
+            st.out.print(t(f"fw.chain_{entry['status']}", chain=entry["chain"]),
+                         highlight=False, markup=False)
+            continue
+        if not entry["changes"]:
+            continue
+        table = Table(title=f"{entry['table']} {entry['chain']}".strip(), title_justify="left")
+        for col in ("change", "packets", "example"):
+            table.add_column(t(f"col.{col}"), overflow="fold")
+        for c in entry["changes"]:
+            table.add_row(f"{c['old']} → {c['new']}", escape(c["packets"]),
+                          escape(c["example"] or ""))
+        st.out.print(table)
