@@ -63,6 +63,11 @@ def _fail_on(text: str) -> Severity:
         raise UsageError(str(exc)) from None
 
 
+TextfileOpt = Annotated[Path | None, typer.Option(
+    "--textfile", help="also write the result as Prometheus metrics to this file, "
+    "atomically, for node_exporter's textfile collector (cron mode)")]
+
+
 @app.command()
 def isolation(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
@@ -72,9 +77,7 @@ def isolation(
                                          "(info, low, medium, high, critical)")] = "high",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
                                                 "this file (atomically)")] = None,
-    textfile: Annotated[Path | None, typer.Option(
-        "--textfile", help="also write the result as Prometheus metrics to this file, "
-        "atomically, for node_exporter's textfile collector (cron mode)")] = None,
+    textfile: TextfileOpt = None,
 ) -> None:
     """Prove physical isolation of the inner network and that every path to the internet
     crosses a declared gateway (from the inventory)."""
@@ -167,6 +170,7 @@ def firewall(
                                          "(info, low, medium, high, critical)")] = "high",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
                                                 "this file (atomically)")] = None,
+    textfile: TextfileOpt = None,
 ) -> None:
     """Audit every device's saved ruleset (devices with `config:`) against the policy: default
     deny, over-broad rules, risky services from untrusted zones, management plane, logging,
@@ -176,6 +180,8 @@ def firewall(
     inv = load_inventory(path)
     result = _firewall_result(inv, policy, config_dir)
     _render(st, inv, result, fmt, output)
+    if textfile is not None:
+        write_textfile(st, textfile, inv, result)
     if result.at_or_above(threshold):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -191,6 +197,7 @@ def all_checks(
                                          "(info, low, medium, high, critical)")] = "high",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
                                                 "this file (atomically)")] = None,
+    textfile: TextfileOpt = None,
 ) -> None:
     """Isolation and firewall audits together, in one report."""
     st = state()
@@ -203,5 +210,7 @@ def all_checks(
     result = AuditResult(findings=tuple(findings), checks=(*isolated.checks, *walled.checks),
                          reach=walled.reach)
     _render(st, inv, result, fmt, output)
+    if textfile is not None:
+        write_textfile(st, textfile, inv, result)
     if result.at_or_above(threshold):
         raise typer.Exit(EXIT_FINDINGS)

@@ -89,3 +89,13 @@ def test_unreadable_config_is_bad_input(tmp_path: Path,
     assert "px-fw-outer.cfg:3" in err
     assert "px-sslvpn.nft" in err
     assert "Traceback" not in err
+
+
+def test_textfile_for_cron(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "textfile" / "egovops_audit.prom"
+    code = main(["audit", "firewall", str(EXAMPLE), "--policy", POLICIES, "--textfile",
+                 str(target)])
+    capsys.readouterr()
+    assert code == 1
+    text = target.read_text(encoding="utf-8")
+    assert 'egovops_audit_findings{check="firewall.default-deny",severity="critical"} 1.0' in text
