@@ -20,13 +20,13 @@ from rich.markup import escape
 from egovops import __version__
 from egovops.audit import ISOLATION_CHECKS, run_checks
 from egovops.audit.base import AuditContext
-from egovops.audit.firewall import FirewallAudit, load_gateway_rulesets, zone_reach
+from egovops.audit.engine import audit_site
+from egovops.audit.firewall import FirewallAudit
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
 from egovops.errors import UsageError, display_path
 from egovops.fsio import write_atomic
 from egovops.load import load_inventory
-from egovops.load.policy import load_policy
 from egovops.metrics.collectors import AuditCollector, build_registry
 from egovops.metrics.state import AuditView, SiteState
 from egovops.model.findings import AuditResult, Severity
@@ -150,13 +150,10 @@ ConfigDirOpt = Annotated[Path | None, typer.Option(
 
 
 def _firewall_result(inv: Inventory, policy_dir: Path, config_dir: Path | None) -> AuditResult:
-    policy = load_policy(policy_dir, inv)
-    gateways = load_gateway_rulesets(inv, config_dir)
-    audit = FirewallAudit(inv, policy, gateways)
-    findings = audit.run()
-    findings.sort(key=lambda f: (-f.severity, f.check, f.subject))
-    return AuditResult(findings=tuple(findings), checks=FirewallAudit.CHECKS,
-                       reach=tuple(zone_reach(gateways)))
+    walled = audit_site(inv, policy_dir, config_dir)
+    return AuditResult(
+        findings=tuple(f for f in walled.findings if f.check.startswith("firewall.")),
+        checks=FirewallAudit.CHECKS, reach=walled.reach)
 
 
 @app.command()
@@ -203,12 +200,7 @@ def all_checks(
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    isolated = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
-    walled = _firewall_result(inv, policy, config_dir)
-    findings = sorted((*isolated.findings, *walled.findings),
-                      key=lambda f: (-f.severity, f.check, f.subject))
-    result = AuditResult(findings=tuple(findings), checks=(*isolated.checks, *walled.checks),
-                         reach=walled.reach)
+    result = audit_site(inv, policy, config_dir)
     _render(st, inv, result, fmt, output)
     if textfile is not None:
         write_textfile(st, textfile, inv, result)

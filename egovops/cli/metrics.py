@@ -17,6 +17,7 @@ from prometheus_client.exposition import generate_latest
 from egovops.cli.state import state
 from egovops.errors import display_path
 from egovops.fsio import write_atomic
+from egovops.load.policy import default_policy_dir
 from egovops.metrics.collectors import build_registry
 from egovops.metrics.planfile import load_plan
 from egovops.metrics.sources import read_site_state
@@ -55,6 +56,7 @@ def dump(
     st = state()
     plan_file = plan_path(plan)
     site_state = read_site_state(path, snapshot_dir=snapshot_dir, ca_dir=ca_dir,
+                                 policy_dir=default_policy_dir(),
                                  plan=load_plan(plan_file) if plan_file else None)
     text = generate_latest(build_registry(site_state))
     if output is None:

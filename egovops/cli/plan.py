@@ -20,6 +20,7 @@ from egovops.cli.metrics import CaDirOpt, PlanOpt, SnapshotDir, plan_path
 from egovops.cli.state import OutputFormat, state
 from egovops.errors import UsageError, display_path
 from egovops.fsio import write_atomic
+from egovops.load.policy import default_policy_dir
 from egovops.metrics.plan import LEVEL_ORDER, LEVEL_RANK
 from egovops.metrics.planfile import load_plan
 from egovops.metrics.render import render_all
@@ -55,7 +56,8 @@ def status(
     plan_file = plan_path(plan, required=True)
     assert plan_file is not None
     the_plan = load_plan(plan_file)
-    site_state = read_site_state(path, snapshot_dir=snapshot_dir, ca_dir=ca_dir, plan=the_plan)
+    site_state = read_site_state(path, snapshot_dir=snapshot_dir, ca_dir=ca_dir,
+                                 policy_dir=default_policy_dir(), plan=the_plan)
     evaluation = site_state.plan
     assert evaluation is not None
     level = the_plan.level(evaluation.level) if evaluation.level else None

@@ -69,6 +69,8 @@ class DaemonConfig(Frozen):
     snapshot_dir: str | None = Field(default=None, description="default: <state_dir>/snapshots")
     plan: str | None = Field(default=None, description="emergency plan; default: "
                              "policies/emergency-plan.yaml when it exists")
+    policy: str | None = Field(default=None, description="firewall policy folder for the audit "
+                               "job; default: policies/ when it exists (else isolation only)")
     ca_dir: str | None = Field(default=None, description="CA directory; the pki job runs only "
                                "with one")
     passphrase_file: str | None = Field(default=None, description="CA passphrase for CRL "

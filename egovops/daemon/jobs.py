@@ -19,6 +19,7 @@ from egovops.collect.runner import RunOptions, collect_devices
 from egovops.collect.snapshot import write_snapshot
 from egovops.daemon.config import DaemonConfig
 from egovops.load import load_inventory
+from egovops.load.policy import default_policy_dir
 from egovops.metrics.plan import Plan, duration_seconds
 from egovops.metrics.signals import evaluate_plan
 from egovops.metrics.sources import (
@@ -79,7 +80,8 @@ def run_collect(ctx: JobContext) -> None:
 def run_audit(ctx: JobContext) -> None:
     """Isolation checks and resilience of the current inventory."""
     inv = load_inventory(ctx.site)
-    audit = audit_inventory(inv, ctx.wall())
+    policy = Path(ctx.config.policy) if ctx.config.policy else default_policy_dir()
+    audit = audit_inventory(inv, ctx.wall(), policy)
     ctx.store.update(inventory=inv, audit=audit, resilience=analyze_resilience(inv))
     log.info("audit finished", extra={"findings": len(audit.result.findings)})
     _reevaluate(ctx)

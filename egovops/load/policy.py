@@ -2,8 +2,9 @@
 
 Sections: ``policy`` (the settings, once), ``risky_services`` (a list, joined across files) and
 ``mlps`` (check → clause, merged). Every problem is reported with ``file:line``, all at once, as
-the inventory loader does; zones named in the settings are checked against the inventory when
-one is given. A site's declared flows are inventory data (its ``flows`` section).
+the inventory loader does. The baseline is shared by every site: zones it names that a site does
+not have (say, no separate management zone) simply have nothing to check. A site's declared
+flows are inventory data (its ``flows`` section).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ SECTIONS = ("policy", "risky_services", "mlps")
 
 class PolicyError(InventoryError):
     """Raised when policy files have problems; each is listed with ``file:line``."""
+
+
+DEFAULT_POLICY_DIR = Path("policies")
+
+
+def default_policy_dir() -> Path | None:
+    """``policies/`` in the working directory when it holds firewall policy files."""
+    if DEFAULT_POLICY_DIR.is_dir() and policy_files(DEFAULT_POLICY_DIR):
+        return DEFAULT_POLICY_DIR
+    return None
 
 
 def policy_files(path: Path) -> list[Path]:
@@ -92,14 +103,6 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
             problems.append(Problem(where.file if where else display_path(root), line, 0,
                                     f"policy: {'.'.join(map(str, loc))}: {err['msg']}",
                                     "schema"))
-    if inventory is not None:
-        zones = set(inventory.zone_by_id)
-        if policy is not None:
-            for zone in (*policy.untrusted_zones, policy.management_zone):
-                if zone not in zones:
-                    problems.append(Problem(settings[0].file if settings else "", 0, 0,
-                                            f"policy: unknown zone {zone!r}",
-                                            "dangling-reference"))
     if problems or policy is None:
         raise PolicyError(f"{display_path(root)}: {len(problems)} problem(s) in the policy",
                           problems)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from egovops.audit import ISOLATION_CHECKS, run_checks
-from egovops.audit.base import AuditContext
+from egovops.audit.engine import audit_site
 from egovops.collect.snapshot import MANIFEST, Snapshot
 from egovops.load import load_inventory
 from egovops.metrics.plan import Plan
@@ -100,9 +99,11 @@ def last_successes(snapshot_dir: Path, site: str,
     return found
 
 
-def audit_inventory(inv: Inventory, now: float | None = None) -> AuditView:
-    """Run the isolation checks (what the inventory alone can prove)."""
-    result = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
+def audit_inventory(inv: Inventory, now: float | None = None,
+                    policy_dir: Path | None = None) -> AuditView:
+    """Run the isolation checks, and the firewall audit of the saved gateway configurations
+    when a policy folder is given."""
+    result = audit_site(inv, policy_dir)
     return AuditView(result=result, finished=time.time() if now is None else now)
 
 
@@ -139,12 +140,13 @@ def read_pki(ca_dir: Path, now: float | None = None) -> PkiView:
 
 
 def read_site_state(site: Path, *, snapshot_dir: Path | None = None, ca_dir: Path | None = None,
-                    plan: Plan | None = None, now: float | None = None) -> SiteState:
+                    plan: Plan | None = None, now: float | None = None,
+                    policy_dir: Path | None = None) -> SiteState:
     """Everything egovops knows about a site, read once (``metrics dump``, ``plan status``):
     inventory, latest snapshot and device history, isolation audit, resilience, PKI, plan."""
     moment = time.time() if now is None else now
     inv = load_inventory(site)
-    state = SiteState(inventory=inv, audit=audit_inventory(inv, moment),
+    state = SiteState(inventory=inv, audit=audit_inventory(inv, moment, policy_dir),
                       resilience=analyze_resilience(inv))
     if snapshot_dir is not None:
         state = replace(state, snapshot=latest_snapshot(snapshot_dir, inv.site.id),

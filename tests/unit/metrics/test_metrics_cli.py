@@ -38,10 +38,12 @@ def test_metrics_dump_stdout_and_file(run: Run, tmp_path: Path) -> None:
 
 
 def test_plan_status_exit_codes(run: Run, tmp_path: Path) -> None:
+    # the example's SSL-VPN gateway forwards by default (a deliberate mistake, found by the
+    # firewall audit with policies/): outer-gateway-default-allow raises level II
     code, out, err = run("plan", "status", str(EXAMPLE), "--plan", PLAN, "-d",
-                         str(tmp_path / "none"))
-    assert code == 0, err
-    assert "no condition of the emergency plan holds" in out
+                         str(tmp_path / "none"), "-f", "json")
+    assert code == 1, err
+    assert json.loads(out)["level"] == "II"
     site = breach_site(tmp_path / "site")
     code, out, _ = run("plan", "status", str(site), "--plan", PLAN, "-f", "json")
     assert code == 1
