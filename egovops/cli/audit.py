@@ -63,6 +63,12 @@ def _fail_on(text: str) -> Severity:
         raise UsageError(str(exc)) from None
 
 
+FormatOpt = Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
+                                                case_sensitive=False)]
+FailOnOpt = Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
+                                        "(info, low, medium, high, critical)")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
+                                                "this file (atomically)")]
 TextfileOpt = Annotated[Path | None, typer.Option(
     "--textfile", help="also write the result as Prometheus metrics to this file, "
     "atomically, for node_exporter's textfile collector (cron mode)")]
@@ -71,12 +77,9 @@ TextfileOpt = Annotated[Path | None, typer.Option(
 @app.command()
 def isolation(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
-    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
-                                             case_sensitive=False)] = AuditFormat.TABLE,
-    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
-                                         "(info, low, medium, high, critical)")] = "high",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
-                                                "this file (atomically)")] = None,
+    fmt: FormatOpt = AuditFormat.TABLE,
+    fail_on: FailOnOpt = "high",
+    output: OutputOpt = None,
     textfile: TextfileOpt = None,
 ) -> None:
     """Prove physical isolation of the inner network and that every path to the internet
@@ -161,12 +164,9 @@ def firewall(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
-    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
-                                             case_sensitive=False)] = AuditFormat.TABLE,
-    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
-                                         "(info, low, medium, high, critical)")] = "high",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
-                                                "this file (atomically)")] = None,
+    fmt: FormatOpt = AuditFormat.TABLE,
+    fail_on: FailOnOpt = "high",
+    output: OutputOpt = None,
     textfile: TextfileOpt = None,
 ) -> None:
     """Audit every device's saved ruleset (devices with `config:`) against the policy: default
@@ -188,12 +188,9 @@ def all_checks(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
-    fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="output format",
-                                             case_sensitive=False)] = AuditFormat.TABLE,
-    fail_on: Annotated[str, typer.Option(help="exit 1 when a finding is at least this severe "
-                                         "(info, low, medium, high, critical)")] = "high",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
-                                                "this file (atomically)")] = None,
+    fmt: FormatOpt = AuditFormat.TABLE,
+    fail_on: FailOnOpt = "high",
+    output: OutputOpt = None,
     textfile: TextfileOpt = None,
 ) -> None:
     """Isolation and firewall audits together, in one report."""
