@@ -143,6 +143,8 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "audit.findings": {"en": "Findings ({count})", "zh": "发现问题（{count} 项）"},
     "audit.clean": {"en": "no findings from {checks} checks",
                     "zh": "{checks} 项检查均未发现问题"},
+    "audit.waived": {"en": "{count} finding(s) waived (see the inventory's waivers)",
+                     "zh": "{count} 项问题已豁免（见清单中的 waivers）"},
     "audit.summary": {"en": "by severity: {counts}", "zh": "按严重程度：{counts}"},
     "col.severity": {"en": "severity", "zh": "严重程度"},
     "col.check": {"en": "check", "zh": "检查项"},

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from egovops.audit.base import AuditContext, Check
-from egovops.model.findings import AuditResult, Finding
-from egovops.model.inventory import Inventory
+from egovops.model.findings import AuditResult, Finding, Severity
+from egovops.model.inventory import Inventory, Waiver
 
 
 def run_checks(checks: Iterable[Check], ctx: AuditContext) -> AuditResult:
@@ -43,3 +45,42 @@ def audit_site(inv: Inventory, policy_dir: Path | None = None,
     return AuditResult(findings=tuple(findings),
                        checks=(*isolated.checks, *FirewallAudit.CHECKS),
                        reach=tuple(zone_reach(gateways)))
+
+
+def apply_waivers(result: AuditResult, waivers: Iterable[Waiver], today: date) -> AuditResult:
+    """Move findings a current waiver accepts to ``waived``; report expired and unused waivers.
+
+    An expired waiver waives nothing and is itself a finding (the finding it covered comes
+    back); a waiver that matches no finding is reported as info, so stale entries get cleaned.
+    Waivers for checks this run did not make are left alone.
+    """
+    by_id = {f.id: f for f in result.findings}
+    ran = set(result.checks)
+    current: set[str] = set()
+    extra: list[Finding] = []
+    for waiver in waivers:
+        if waiver.finding.rpartition("-")[0] not in ran:
+            continue  # about a check this run did not make (e.g. firewall, in an isolation run)
+        where = str(waiver.origin or "")
+        if waiver.expires < today:
+            extra.append(Finding(
+                check="audit.waiver-expired", severity=Severity.MEDIUM,
+                title=f"waiver for {waiver.finding} expired on {waiver.expires.isoformat()}",
+                subject=waiver.finding, origin=where,
+                evidence=f"owner {waiver.owner}: {waiver.reason}",
+                remediation="fix the finding, or renew the waiver with a new expiry and reason",
+            ))
+        elif waiver.finding in by_id:
+            current.add(waiver.finding)
+        else:
+            extra.append(Finding(
+                check="audit.waiver-unused", severity=Severity.INFO,
+                title=f"waiver for {waiver.finding} matches no finding",
+                subject=waiver.finding, origin=where,
+                evidence=f"owner {waiver.owner}: {waiver.reason}",
+                remediation="remove the waiver (the finding is gone or its id changed)",
+            ))
+    kept = [f for f in result.findings if f.id not in current] + extra
+    kept.sort(key=lambda f: (-f.severity, f.check, f.subject))
+    waived = tuple(f for f in result.findings if f.id in current)
+    return replace(result, findings=tuple(kept), waived=waived)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +20,7 @@ from rich.markup import escape
 from egovops import __version__
 from egovops.audit import ISOLATION_CHECKS, run_checks
 from egovops.audit.base import AuditContext
-from egovops.audit.engine import audit_site
+from egovops.audit.engine import apply_waivers, audit_site
 from egovops.audit.firewall import FirewallAudit
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
@@ -69,6 +69,19 @@ FailOnOpt = Annotated[str, typer.Option(help="exit 1 when a finding is at least 
                                         "(info, low, medium, high, critical)")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write the report to "
                                                 "this file (atomically)")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="judge waiver expiry on this day (YYYY-MM-DD; default: today, UTC)")]
+
+
+def _waive(result: AuditResult, inv: Inventory, as_of: str | None) -> AuditResult:
+    """Apply the inventory's waivers as of ``as_of`` (or today)."""
+    try:
+        today = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    except ValueError:
+        raise UsageError(f"--as-of: not a date (YYYY-MM-DD): {as_of!r}") from None
+    return apply_waivers(result, inv.waivers, today)
+
+
 TextfileOpt = Annotated[Path | None, typer.Option(
     "--textfile", help="also write the result as Prometheus metrics to this file, "
     "atomically, for node_exporter's textfile collector (cron mode)")]
@@ -81,13 +94,14 @@ def isolation(
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
     textfile: TextfileOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Prove physical isolation of the inner network and that every path to the internet
     crosses a declared gateway (from the inventory)."""
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
+    result = _waive(run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv)), inv, as_of)
     _render(st, inv, result, fmt, output)
     if textfile is not None:
         write_textfile(st, textfile, inv, result)
@@ -139,6 +153,8 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
                          highlight=False, soft_wrap=True)
     else:
         st.out.print(t("audit.clean", checks=len(result.checks)), highlight=False)
+    if result.waived:
+        st.out.print(t("audit.waived", count=len(result.waived)), highlight=False, markup=False)
     counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items())
     st.out.print(t("audit.summary", counts=counts), highlight=False, markup=False)
 
@@ -168,6 +184,7 @@ def firewall(
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
     textfile: TextfileOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Audit every device's saved ruleset (devices with `config:`) against the policy: default
     deny, over-broad rules, risky services from untrusted zones, management plane, logging,
@@ -175,7 +192,7 @@ def firewall(
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = _firewall_result(inv, policy, config_dir)
+    result = _waive(_firewall_result(inv, policy, config_dir), inv, as_of)
     _render(st, inv, result, fmt, output)
     if textfile is not None:
         write_textfile(st, textfile, inv, result)
@@ -192,12 +209,13 @@ def all_checks(
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
     textfile: TextfileOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Isolation and firewall audits together, in one report."""
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = audit_site(inv, policy, config_dir)
+    result = _waive(audit_site(inv, policy, config_dir), inv, as_of)
     _render(st, inv, result, fmt, output)
     if textfile is not None:
         write_textfile(st, textfile, inv, result)

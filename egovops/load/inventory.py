@@ -34,6 +34,7 @@ from egovops.model.inventory import (
     Origin,
     Site,
     Unit,
+    Waiver,
     Zone,
 )
 
@@ -46,6 +47,7 @@ LIST_SECTIONS: dict[str, type[BaseModel]] = {
     "links": Link,
     "circuits": Circuit,
     "flows": Flow,
+    "waivers": Waiver,
 }
 """List sections and the model each item becomes."""
 
@@ -64,6 +66,7 @@ KIND_NAMES = {
     "links": "link",
     "circuits": "circuit",
     "flows": "flow",
+    "waivers": "waiver",
 }
 
 M = TypeVar("M", bound=BaseModel)

@@ -60,13 +60,35 @@ class LocatedList(list[Any]):
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 _resolve_tag: Callable[[Any, Any, Any, Any], Any] = _Loader.resolve
 
 
-class _MemoLoader(_Loader):
+class LocatedConstruction:
+    """Scalar construction whose errors are located (mixed into the loaders)."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's construction, except that a scalar it cannot build (a timestamp-shaped
+        ``2026-13-01``, say) stays its text, so validation reports it at its line instead of
+        the loader crashing."""
+        try:
+            return super().construct_object(node, deep=deep)  # type: ignore[misc]
+        except (ValueError, OverflowError) as exc:
+            if not isinstance(node, ScalarNode):
+                raise
+            if node.tag == _TIMESTAMP_TAG:
+                return node.value
+            # an explicit tag the text does not fit (``!!int x``): a located YAML problem
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}: {exc}",
+                node.start_mark) from exc
+
+
+
+class _MemoLoader(LocatedConstruction, _Loader):
     """libyaml's parser with a short cut in front of PyYAML's implicit tag resolution.
 
     libyaml's composer asks the (pure-Python) resolver for the tag of every plain scalar. With

@@ -90,6 +90,8 @@ class AuditResult:
     findings: tuple[Finding, ...]
     checks: tuple[str, ...]
     reach: tuple[ZoneReach, ...] = ()
+    waived: tuple[Finding, ...] = ()
+    """Findings a current waiver accepts: not counted, still shown."""
 
     def at_or_above(self, severity: Severity) -> tuple[Finding, ...]:
         """Findings whose severity is ``severity`` or worse."""

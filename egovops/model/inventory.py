@@ -10,6 +10,7 @@ guarantees that every reference resolves, so look-ups on a loaded inventory neve
 from __future__ import annotations
 
 import ipaddress
+from datetime import date
 from enum import IntEnum, StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -526,6 +527,17 @@ class Flow(Frozen):
     _services = field_validator("services")(not_empty)
 
 
+class Waiver(Frozen):
+    """An accepted finding: who accepted it, why, and until when (the expiry day included)."""
+
+    finding: str = Field(min_length=1, description="stable finding id, e.g. "
+                         "firewall.deny-logging-756a1def")
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+    origin: OriginField = None
+
+
 class SiteSettings(Frozen):
     """Site-wide analysis settings."""
 
@@ -557,6 +569,7 @@ class Inventory(Frozen):
     links: tuple[Link, ...] = ()
     circuits: tuple[Circuit, ...] = ()
     flows: tuple[Flow, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
     root: SkipJsonSchema[str] = Field(default="", description="folder the site was loaded from")
 
     @cached_property

@@ -29,6 +29,7 @@ def result_json(result: AuditResult) -> dict[str, Any]:
         "summary": result.counts(),
         "checks": list(result.checks),
         "findings": [finding_json(f) for f in result.findings],
+        "waived": [finding_json(f) for f in result.waived],
         "reach": [
             {"source": r.source, "target": r.target, "device": r.device, "hook": r.hook,
              "packets": r.description, "size": r.size, "example": r.example}

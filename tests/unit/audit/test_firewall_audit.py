@@ -40,8 +40,12 @@ def test_the_shipped_mistakes_are_found(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_the_remediated_configurations_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    code, data = _audit(capsys, "--config-dir", CLEAN, "--fail-on", "info")
-    assert code == 0, [f["title"] for f in data["findings"]]
+    # as of a day before the example's FTP waiver expired: nothing at all to report
+    code, data = _audit(capsys, "--config-dir", CLEAN, "--fail-on", "info",
+                        "--as-of", "2026-09-01")
+    assert [f["check"] for f in data["findings"]] == ["audit.waiver-unused"] * 2
+    code, data = _audit(capsys, "--config-dir", CLEAN, "--as-of", "2026-09-01")
+    assert code == 0
     reach = {(r["source"], r["target"], r["device"]): r["packets"] for r in data["reach"]}
     assert "tcp/80,443" in reach[("internet", "dmz", "px-fw-outer")]
     assert "10.40.0.11/32,10.40.0.13/32" in reach[("internet", "dmz", "px-fw-outer")]
@@ -68,9 +72,11 @@ def test_a_required_flow_that_is_blocked(tmp_path: Path,
 
 def test_audit_all_combines_isolation_and_firewall(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["audit", "all", str(EXAMPLE), "--policy", POLICIES, "--config-dir", CLEAN,
-                 "-f", "json", "--fail-on", "low"])
+                 "-f", "json", "--fail-on", "low", "--as-of", "2026-11-22"])
     data = json.loads(capsys.readouterr().out)
-    assert code == 0
+    assert code == 1  # the example's FTP waiver expired on 2026-09-30 and is reported
+    assert [f["check"] for f in data["findings"] if f["severity"] != "info"] == [
+        "audit.waiver-expired"]
     assert any(c.startswith("isolation.") for c in data["checks"])
     assert any(c.startswith("firewall.") for c in data["checks"])
 

@@ -167,3 +167,26 @@ def test_non_utf8_file_is_a_problem(write_site: Callable[..., Path]) -> None:
     (root / "gbk.yaml").write_bytes("site: {name: 番禺}".encode("gbk"))
     problems = _problems(root)
     assert any("gbk.yaml: not UTF-8" in p for p in problems)
+
+
+def test_flows_and_waivers_are_checked(write_site: Callable[..., Path]) -> None:
+    root = write_site({
+        **BASE,
+        "policy.yaml": """
+            flows:
+              - {name: web, source: internet, target: outer, services: [{proto: tcp, ports: [443]}]}
+              - {name: ok, source: outer, target: inner, via: [fw9], services: [{proto: udp}]}
+              - {name: ok, source: outer, target: inner, services: []}
+            waivers:
+              - {finding: firewall.x-1234abcd, reason: accepted, expires: 2026-13-01}
+              - {finding: firewall.x-1234abcd, reason: accepted, owner: 王工, expires: 2027-01-01}
+        """,
+    })
+    problems = _problems(root)
+    assert any("policy.yaml:2: flow web: unknown zone 'internet'" in p for p in problems)
+    assert any("policy.yaml:3: flow ok: unknown device 'fw9'" in p for p in problems)
+    assert any("policy.yaml:4: flow ok: services: name at least one service" in p
+               for p in problems)
+    assert any("policy.yaml:6: waiver: missing required key 'owner'" in p for p in problems)
+    assert any("policy.yaml:6: waiver: expires:" in p for p in problems)
+    assert len(problems) == 5, problems

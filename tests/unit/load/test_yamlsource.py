@@ -42,3 +42,18 @@ def test_merge_keys_are_refused() -> None:
     _, problems = parse_yaml("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n", "f.yaml")
     assert [p.line for p in problems] == [3]
     assert "merge" in problems[0].message
+
+
+def test_unbuildable_scalar_stays_text_instead_of_crashing() -> None:
+    # matches YAML's timestamp pattern but is no date: validation reports it at its line
+    data, problems = parse_yaml("expires: 2026-13-01\nok: 2026-12-01\n", "f.yaml")
+    assert problems == []
+    assert data["expires"] == "2026-13-01"
+    assert str(data["ok"]) == "2026-12-01"
+
+
+def test_explicit_tag_the_text_does_not_fit_is_a_located_problem() -> None:
+    data, problems = parse_yaml("a: 1\nb: !!int x\n", "f.yaml")
+    assert data is None
+    assert [(p.line, p.code) for p in problems] == [(2, "yaml")]
+    assert "cannot read 'x' as int" in problems[0].message

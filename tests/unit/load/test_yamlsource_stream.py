@@ -15,6 +15,7 @@ import yaml
 
 from egovops.errors import Problem
 from egovops.load.yamlsource import (
+    LocatedConstruction,
     LocatedDict,
     LocatedList,
     _Builder,
@@ -32,9 +33,13 @@ def _canon(value: Any) -> Any:
     return ("scalar", type(value).__name__, repr(value))
 
 
+class _Reference(LocatedConstruction, yaml.CSafeLoader):  # type: ignore[misc]
+    """PyYAML's own composer and constructor, with egovops' located construction errors."""
+
+
 def _outcome(text: str, streamed: bool) -> Any:
     problems: list[Problem] = []
-    loader = _MemoLoader(text) if streamed else yaml.CSafeLoader(text)
+    loader = _MemoLoader(text) if streamed else _Reference(text)
     try:
         if streamed:
             data = _Streamer(loader, "f.yaml", problems).document()  # type: ignore[arg-type]
