@@ -54,12 +54,16 @@ class LldpNeighbor(_Frozen):
 
 
 class ArpEntry(_Frozen):
-    """One ARP / neighbour-table entry."""
+    """One learned ARP / neighbour-table entry (the CLI dialects leave out the device's own
+    addresses, which VRP and IOS list among them)."""
 
     interface: str
     ip: str
     mac: str
+    """``aa:bb:cc:dd:ee:ff`` (every collector normalises vendor spellings to this)."""
     age: float | None = None
+    """Seconds, as the device counts them (CLI dialects convert vendors' minutes; napalm
+    drivers report their own unit — ``ios`` minutes). ``None`` for static entries."""
 
 
 class DeviceFacts(_Frozen):

@@ -25,6 +25,7 @@ from egovops.collect import linux
 from egovops.collect.base import CollectContext, CollectError, UnsupportedError
 from egovops.collect.credentials import resolve_login
 from egovops.collect.facts import ArpEntry, DeviceFacts, Facts, InterfaceFacts, LldpNeighbor
+from egovops.collect.normalize import mac_address
 from egovops.collect.transport import NetmikoSession, classify, close_socket, open_socket
 from egovops.model.inventory import Device
 
@@ -156,6 +157,45 @@ def driver_class(name: str) -> type[NetworkDriver]:
     return cls
 
 
+class RecordedConnection:
+    """Stands in for the netmiko connection of a netmiko-based napalm driver (``ios``,
+    ``nxos_ssh`` …): ``send_command`` answers from a
+    :class:`~egovops.collect.linux.CommandRunner`, e.g. recorded outputs, so the driver's own
+    parsing runs offline."""
+
+    def __init__(self, runner: linux.CommandRunner) -> None:
+        self.runner = runner
+
+    def send_command(self, command: str, *args: Any, **kwargs: Any) -> str:
+        """The recorded output of ``command`` (netmiko's options are ignored)."""
+        return self.runner.run(command)
+
+    def disconnect(self) -> None:
+        """Nothing to hang up."""
+
+
+def replayed_driver(name: str, runner: linux.CommandRunner,
+                    firewall_format: str | None = None) -> NetworkDriver:
+    """An opened napalm driver ``name`` whose commands ``runner`` answers.
+
+    Works for egovops's Linux driver and the netmiko-based napalm drivers
+    (:data:`NETMIKO_DRIVERS`); others raise :class:`UnsupportedError` (Junos replays through
+    :mod:`egovops.collect.junos_replay`).
+    """
+    cls = driver_class(name)
+    if cls is LinuxNapalmDriver:
+        driver: NetworkDriver = LinuxNapalmDriver(
+            "replay", "", "", optional_args={"egovops_runner": runner,
+                                             "firewall_format": firewall_format})
+        driver.open()
+        return driver
+    if name not in NETMIKO_DRIVERS:
+        raise UnsupportedError(f"napalm driver {name!r} cannot replay recorded CLI output")
+    driver = cls("replay", "", "", optional_args={})
+    driver.device = RecordedConnection(runner)
+    return driver
+
+
 def napalm_available(name: str) -> bool:
     """Whether the napalm driver ``name`` can be loaded."""
     try:
@@ -204,9 +244,17 @@ def run_getters(driver: Any) -> tuple[dict[str, Any], list[str]]:
     return results, warnings
 
 
+def _mac(value: object) -> str:
+    """A napalm MAC value in egovops's spelling; napalm's ``"None"`` for none → ``""``."""
+    text = "" if value is None else str(value)
+    return "" if text in ("None", "Unspecified") else mac_address(text)
+
+
 def facts_from_getters(device: str, collector: str, getters: dict[str, Any],
                        warnings: list[str] | tuple[str, ...] = ()) -> DeviceFacts:
-    """napalm getter results → :class:`DeviceFacts`."""
+    """napalm getter results → :class:`DeviceFacts` (MAC addresses in one spelling,
+    ``aa:bb:cc:dd:ee:ff``; ARP ages as the driver reports them — napalm's ``ios`` gives
+    minutes)."""
     f = getters.get("facts", {})
     uptime = f.get("uptime")
     facts = Facts(hostname=str(f.get("hostname", "")), fqdn=str(f.get("fqdn", "")),
@@ -227,20 +275,20 @@ def facts_from_getters(device: str, collector: str, getters: dict[str, Any],
                       for ip, v in ips.get(name, {}).get(family, {}).items())
         interfaces.append(InterfaceFacts(
             name=name, is_up=i.get("is_up"), is_enabled=i.get("is_enabled"),
-            mac=str(i.get("mac_address", "")), mtu=i.get("mtu") or None,
+            mac=_mac(i.get("mac_address")), mtu=i.get("mtu") or None,
             speed_mbps=float(speed) if isinstance(speed, (int, float)) and speed > 0 else None,
             description=str(i.get("description", "")), addresses=addrs))
     lldp = tuple(
         LldpNeighbor(local_interface=local, remote_system_name=str(n.get("remote_system_name", "")),
                      remote_port=str(n.get("remote_port", "")),
                      remote_port_description=str(n.get("remote_port_description", "")),
-                     remote_chassis_id=str(n.get("remote_chassis_id", "")),
+                     remote_chassis_id=_mac(n.get("remote_chassis_id")),
                      remote_system_description=str(n.get("remote_system_description", "")),
                      remote_mgmt=tuple(n.get("remote_mgmt", ()) or ()))
         for local, neighbours in getters.get("lldp_neighbors_detail", {}).items()
         for n in neighbours)
     arp = tuple(ArpEntry(interface=str(a.get("interface", "")), ip=str(a.get("ip", "")),
-                         mac=str(a.get("mac", "")),
+                         mac=_mac(a.get("mac")),
                          age=float(a["age"]) if isinstance(a.get("age"), (int, float))
                          and a["age"] >= 0 else None)
                 for a in getters.get("arp_table", []))

@@ -1,9 +1,18 @@
 """Replay: collect from recorded command outputs instead of a live device.
 
 A recording folder holds one sub-folder per device id, and in it one file per command, named
-by :func:`command_file` (``ip -j addr`` → ``ip_j_addr.txt``). The replay collector feeds these
-files through the very parsers a live run uses, so offline audits and tests exercise the same
-code. :func:`record` writes such a folder from any live :class:`CommandRunner`.
+by :func:`command_file` (``ip -j addr`` → ``ip_j_addr.txt``, ``display arp`` →
+``display_arp.txt``). The replay collector feeds these files through the very parsers a live
+run uses, so offline audits and tests exercise the same code:
+
+* Linux devices → :func:`egovops.collect.linux.collect_linux`;
+* devices with a CLI dialect (Huawei VRP, H3C Comware, Cisco IOS) →
+  :func:`egovops.collect.netmiko_cli.collect_cli`;
+* ``via_napalm``: the device's napalm driver parses instead — egovops's Linux driver, the
+  netmiko-based drivers (``ios`` …) fed through :class:`~egovops.collect.napalm.RecordedConnection`,
+  and ``junos`` from recorded XML RPC replies (:mod:`egovops.collect.junos_replay`).
+
+:func:`record` writes such a folder from any live :class:`CommandRunner`.
 """
 
 from __future__ import annotations
@@ -13,8 +22,10 @@ from pathlib import Path
 
 from egovops.collect import linux
 from egovops.collect.base import CollectContext, CollectError, UnsupportedError
+from egovops.collect.dialects import dialect_for
 from egovops.collect.facts import DeviceFacts
-from egovops.collect.napalm import LinuxNapalmDriver, facts_from_getters, run_getters
+from egovops.collect.napalm import facts_from_getters, replayed_driver, run_getters
+from egovops.collect.netmiko_cli import collect_cli
 from egovops.fsio import write_atomic
 from egovops.model.inventory import Device
 
@@ -52,20 +63,32 @@ class ReplayCollector:
         folder = self.recordings / device.id
         if not folder.is_dir():
             raise CollectError(f"no recording for {device.id} in {self.recordings}")
-        if device.netmiko != "linux":
-            raise UnsupportedError(f"replay of platform {device.platform!r} is not supported")
         runner = ReplayRunner(folder)
-        if not self.via_napalm:
+        if self.via_napalm:
+            return self._via_napalm(device, runner)
+        if device.netmiko == "linux":
             return linux.collect_linux(device, runner, self.name)
-        driver = LinuxNapalmDriver(str(device.mgmt), "", "", optional_args={
-            "egovops_runner": runner,
-            "firewall_format": device.platform_info.firewall_format})
-        driver.open()
+        dialect = dialect_for(device.netmiko)
+        if dialect is None:
+            raise UnsupportedError(f"replay of platform {device.platform!r} is not supported")
+        return collect_cli(device, runner, dialect, self.name)
+
+    def _via_napalm(self, device: Device, runner: ReplayRunner) -> DeviceFacts:
+        name = device.napalm
+        if name == "junos":
+            from egovops.collect.junos_replay import replayed_junos_driver  # noqa: PLC0415
+
+            driver = replayed_junos_driver(runner.folder)
+        elif name is not None:
+            driver = replayed_driver(name, runner, device.platform_info.firewall_format)
+        else:
+            raise UnsupportedError(f"platform {device.platform!r} has no napalm driver")
         getters, warnings = run_getters(driver)
         return facts_from_getters(device.id, self.name, getters, warnings)
 
 
-def record(runner: linux.CommandRunner, commands: list[str], folder: Path) -> None:
+def record(runner: linux.CommandRunner, commands: list[str] | tuple[str, ...],
+           folder: Path) -> None:
     """Save the output of each of ``commands`` from ``runner`` into ``folder``."""
     for command in commands:
         write_atomic(folder / command_file(command), runner.run(command))

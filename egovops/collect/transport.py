@@ -17,7 +17,11 @@ from typing import Any
 
 import paramiko
 from netmiko import ConnectHandler
-from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadTimeout,
+)
 
 from egovops.collect.base import (
     AuthError,
@@ -136,6 +140,13 @@ class NetmikoSession:
             raise classify(exc, self._ctx) from None
         return str(out).replace("\r\n", "\n").strip("\n")
 
+    def enable(self) -> None:
+        """Enter privileged mode (Cisco ``enable`` with the login's enable secret)."""
+        try:
+            self.conn.enable()
+        except BaseException as exc:
+            raise classify(exc, self._ctx) from None
+
     def close(self) -> None:
         """Close the SSH transport and the socket. netmiko's own ``disconnect`` first leaves
         config mode and logs out, waiting up to a full read timeout on some hosts; a collector
@@ -162,7 +173,7 @@ def classify(exc: BaseException, ctx: CollectContext) -> CollectError:
         return CollectTimeoutError("deadline passed; session closed")
     if isinstance(exc, (NetmikoAuthenticationException, paramiko.AuthenticationException)):
         return AuthError(f"authentication failed: {_first_line(text)}")
-    if isinstance(exc, (NetmikoTimeoutException, TimeoutError, socket.timeout)):
+    if isinstance(exc, (NetmikoTimeoutException, ReadTimeout, TimeoutError, socket.timeout)):
         return CollectTimeoutError(_first_line(text))
     if isinstance(exc, paramiko.SSHException) and "banner" in text.lower():
         return CollectTimeoutError(f"no SSH banner: {_first_line(text)}")
