@@ -19,32 +19,42 @@ def run_checks(checks: Iterable[Check], ctx: AuditContext) -> AuditResult:
     for check in checks:
         names.append(check.name)
         findings.extend(check.run(ctx))
-    findings.sort(key=lambda f: (-f.severity, f.check, f.subject))
-    return AuditResult(findings=tuple(findings), checks=tuple(names))
+    return AuditResult(findings=_worst_first(findings), checks=tuple(names))
 
 
-def audit_site(inv: Inventory, policy_dir: Path | None = None,
-               config_dir: Path | None = None) -> AuditResult:
-    """Isolation checks, plus the firewall audit of every saved configuration when a policy
-    folder is given: one result, worst findings first, with the proved zone reach."""
+def _worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (-f.severity, f.check, f.subject)))
+
+
+def audit_firewall(inv: Inventory, policy_dir: Path,
+                   config_dir: Path | None = None) -> AuditResult:
+    """The firewall audit of every saved configuration against the policy, with the proved
+    zone reach."""
     from egovops.audit.firewall import (  # noqa: PLC0415 - BDD machinery only when needed
         FirewallAudit,
         load_gateway_rulesets,
         zone_reach,
     )
-    from egovops.audit.isolation import ISOLATION_CHECKS  # noqa: PLC0415 - import cycle
     from egovops.load.policy import load_policy  # noqa: PLC0415 - import cycle
+
+    gateways = load_gateway_rulesets(inv, config_dir)
+    policy = load_policy(policy_dir, inv)
+    return AuditResult(findings=_worst_first(FirewallAudit(inv, policy, gateways).run()),
+                       checks=FirewallAudit.CHECKS, reach=tuple(zone_reach(gateways)))
+
+
+def audit_site(inv: Inventory, policy_dir: Path | None = None,
+               config_dir: Path | None = None) -> AuditResult:
+    """Isolation checks, plus the firewall audit when a policy folder is given: one result,
+    worst findings first."""
+    from egovops.audit.isolation import ISOLATION_CHECKS  # noqa: PLC0415 - import cycle
 
     isolated = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
     if policy_dir is None:
         return isolated
-    gateways = load_gateway_rulesets(inv, config_dir)
-    policy = load_policy(policy_dir, inv)
-    findings = [*isolated.findings, *FirewallAudit(inv, policy, gateways).run()]
-    findings.sort(key=lambda f: (-f.severity, f.check, f.subject))
-    return AuditResult(findings=tuple(findings),
-                       checks=(*isolated.checks, *FirewallAudit.CHECKS),
-                       reach=tuple(zone_reach(gateways)))
+    walled = audit_firewall(inv, policy_dir, config_dir)
+    return AuditResult(findings=_worst_first((*isolated.findings, *walled.findings)),
+                       checks=(*isolated.checks, *walled.checks), reach=walled.reach)
 
 
 def apply_waivers(result: AuditResult, waivers: Iterable[Waiver], today: date) -> AuditResult:
@@ -80,7 +90,6 @@ def apply_waivers(result: AuditResult, waivers: Iterable[Waiver], today: date) -
                 evidence=f"owner {waiver.owner}: {waiver.reason}",
                 remediation="remove the waiver (the finding is gone or its id changed)",
             ))
-    kept = [f for f in result.findings if f.id not in current] + extra
-    kept.sort(key=lambda f: (-f.severity, f.check, f.subject))
+    kept = _worst_first([*(f for f in result.findings if f.id not in current), *extra])
     waived = tuple(f for f in result.findings if f.id in current)
-    return replace(result, findings=tuple(kept), waived=waived)
+    return replace(result, findings=kept, waived=waived)

@@ -20,8 +20,7 @@ from rich.markup import escape
 from egovops import __version__
 from egovops.audit import ISOLATION_CHECKS, run_checks
 from egovops.audit.base import AuditContext
-from egovops.audit.engine import apply_waivers, audit_site
-from egovops.audit.firewall import FirewallAudit
+from egovops.audit.engine import apply_waivers, audit_firewall, audit_site
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
 from egovops.errors import UsageError, display_path
@@ -102,11 +101,7 @@ def isolation(
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
     result = _waive(run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv)), inv, as_of)
-    _render(st, inv, result, fmt, output)
-    if textfile is not None:
-        write_textfile(st, textfile, inv, result)
-    if result.at_or_above(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    _finish(st, inv, result, fmt, output, textfile, threshold)
 
 
 def write_textfile(st: State, path: Path, inv: Inventory, result: AuditResult) -> None:
@@ -116,6 +111,16 @@ def write_textfile(st: State, path: Path, inv: Inventory, result: AuditResult) -
     write_atomic(path, generate_latest(registry))
     st.err.print(st.t("metrics.textfile", path=display_path(path)), highlight=False,
                  markup=False)
+
+
+def _finish(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
+            output: Path | None, textfile: Path | None, threshold: Severity) -> None:
+    """Render, write the cron textfile if asked, and exit 1 on findings at the threshold."""
+    _render(st, inv, result, fmt, output)
+    if textfile is not None:
+        write_textfile(st, textfile, inv, result)
+    if result.at_or_above(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
@@ -160,19 +165,12 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
 
 
 PolicyOpt = Annotated[Path, typer.Option(
-    "--policy", help="policy folder (firewall*.yaml, flows*.yaml)", envvar="EGOVOPS_POLICY_DIR")]
+    "--policy", help="policy folder (firewall*.yaml)", envvar="EGOVOPS_POLICY_DIR")]
 
 
 ConfigDirOpt = Annotated[Path | None, typer.Option(
     "--config-dir", help="take each device's configuration by file name from this folder "
     "(audit candidate configurations before deploying them)")]
-
-
-def _firewall_result(inv: Inventory, policy_dir: Path, config_dir: Path | None) -> AuditResult:
-    walled = audit_site(inv, policy_dir, config_dir)
-    return AuditResult(
-        findings=tuple(f for f in walled.findings if f.check.startswith("firewall.")),
-        checks=FirewallAudit.CHECKS, reach=walled.reach)
 
 
 @app.command()
@@ -192,12 +190,8 @@ def firewall(
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = _waive(_firewall_result(inv, policy, config_dir), inv, as_of)
-    _render(st, inv, result, fmt, output)
-    if textfile is not None:
-        write_textfile(st, textfile, inv, result)
-    if result.at_or_above(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    result = _waive(audit_firewall(inv, policy, config_dir), inv, as_of)
+    _finish(st, inv, result, fmt, output, textfile, threshold)
 
 
 @app.command("all")
@@ -216,8 +210,4 @@ def all_checks(
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
     result = _waive(audit_site(inv, policy, config_dir), inv, as_of)
-    _render(st, inv, result, fmt, output)
-    if textfile is not None:
-        write_textfile(st, textfile, inv, result)
-    if result.at_or_above(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    _finish(st, inv, result, fmt, output, textfile, threshold)
