@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import textwrap
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,34 +130,7 @@ def test_failing_job_counted_and_sighup_reload(tmp_path: Path,
     assert daemon.stop() == 0
 
 
-@pytest.fixture
-def tarpit() -> Iterator[int]:
-    """A TCP listener on 127.0.0.1 that accepts and never answers (an SSH device that hangs)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
-
-
-def test_sigterm_waits_for_the_running_job(tmp_path: Path, tarpit: int,
+def test_sigterm_waits_for_the_running_job(tmp_path: Path, silent_listener: int,
                                            started: list[DaemonProcess]) -> None:
     site = shutil.copytree(MINI, tmp_path / "site")
     (site / "slow.yaml").write_text(textwrap.dedent(f"""
@@ -169,7 +140,7 @@ def test_sigterm_waits_for_the_running_job(tmp_path: Path, tarpit: int,
             platform: linux
             zone: outer
             mgmt: 127.0.0.1
-            credentials: {{username: ops, port: {tarpit}, password: {{env: SLOW_PW}}}}
+            credentials: {{username: ops, port: {silent_listener}, password: {{env: SLOW_PW}}}}
         """), encoding="utf-8")
     cfg = config(tmp_path / "daemon.yaml", f"""
         state_dir: {tmp_path / "state"}

@@ -5,10 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from egovops.collect.base import (
     AuthError,
@@ -106,33 +103,6 @@ def test_the_pool_is_bounded() -> None:
     fake = Fake()
     _run([_device(f"ok{i}") for i in range(12)], fake, workers=3)
     assert fake.peak <= 3
-
-
-@pytest.fixture
-def silent_listener() -> Iterator[int]:
-    """A loopback TCP server that accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
 
 
 def test_real_ssh_to_a_silent_server_times_out(silent_listener: int) -> None:
