@@ -24,7 +24,9 @@ from egovops.model.inventory import Inventory
 from tests.conftest import REPO, require_tool
 
 LAB_SOURCE = REPO / "inventories" / "example-lab"
-SITE = "itest"
+SITE = os.environ.get("EGOVOPS_ITEST_SITE", "itest")
+"""Site id of the test lab (namespaces ``egv-<SITE>-…``); override it to run two test sessions
+side by side on one machine."""
 LAB_PASSWORD = "lab-Pass-4711"
 BADPASS_RIGHT = "right-Pass-0815"
 
