@@ -21,6 +21,7 @@ names the configuration uses (``Ten-GigabitEthernet1/0/49``). Releases that prin
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
 from egovops.collect.base import ParseError
@@ -143,12 +144,38 @@ _REMOTE = {**IOS_ABBREVIATIONS, **COMWARE_ABBREVIATIONS}
 """A neighbour's port id: Comware's abbreviations, or Cisco's (abbreviated at the source)."""
 
 
+def join_wrapped_names(text: str) -> str:
+    """``display lldp neighbor-information list`` with wrapped system names put back together.
+
+    Comware prints the ``System Name`` column 20 characters wide and continues a longer name
+    at the start of the next line(s), alone (``SEP0000000000A0.exam`` / ``ple.com``); the
+    template would drop those lines. A line that follows a table row and holds one word only
+    is such a continuation: it is joined to the row's first column.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    in_table = False
+    for line in lines:
+        stripped = line.strip()
+        if re.match(r"System\s+Name\s+Local\s+Interface", stripped):
+            in_table = True
+            out.append(line)
+            continue
+        if in_table and out and stripped and len(stripped.split()) == 1 and \
+                not line.startswith(" ") and len(out[-1].split()) >= 4:
+            name, rest = out[-1].split(None, 1)
+            out[-1] = f"{name}{stripped} {rest}"
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def parse_lldp(text: str, known: Iterable[str] = ()) -> tuple[LldpNeighbor, ...]:
     """``display lldp neighbor-information list`` → neighbours.
 
-    System names wider than the 20-character column wrap onto a line of their own, which the
-    table's template drops: such a name is reported cut (``ZWWW-BORDER-R1.zwww.``); drift
-    still resolves it by its first label.
+    System names wider than the 20-character column wrap onto lines of their own; they are
+    joined back (:func:`join_wrapped_names`) before the table is read, so a neighbour such as
+    ``ZWWW-BORDER-R1.zwww.gov.example`` keeps its full name.
     """
     names = list(known)
     return tuple(
@@ -158,7 +185,8 @@ def parse_lldp(text: str, known: Iterable[str] = ()) -> tuple[LldpNeighbor, ...]
             remote_system_name=_text(row["neighbor_name"]),
             remote_port=interface_name(row["neighbor_interface"], _REMOTE),
             remote_chassis_id=mac_address(row["chassis_id"]))
-        for row in parse_table("hp_comware_display_lldp_neighbor-information_list", text))
+        for row in parse_table("hp_comware_display_lldp_neighbor-information_list",
+                               join_wrapped_names(text)))
 
 
 def parse_arp(text: str, known: Iterable[str] = ()) -> tuple[ArpEntry, ...]:

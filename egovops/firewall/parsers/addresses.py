@@ -41,6 +41,22 @@ def ipv4(text: str) -> ipaddress.IPv4Address:
         raise ValueError(f"{text!r} is not an IPv4 address") from None
 
 
+def ipv6(text: str) -> ipaddress.IPv6Address:
+    """One IPv6 address."""
+    try:
+        return ipaddress.IPv6Address(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IPv6 address") from None
+
+
+def ipv6_network(text: str) -> ipaddress.IPv6Network:
+    """An IPv6 prefix ``2001:db8::/32`` (host bits cleared, as the devices do)."""
+    try:
+        return ipaddress.IPv6Network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IPv6 prefix") from None
+
+
 def netmask_length(mask: str) -> int:
     """Prefix length of a dotted netmask (``255.255.255.0`` → 24) or a bare length (``24``)."""
     text = mask.strip()

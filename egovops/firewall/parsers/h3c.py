@@ -15,11 +15,23 @@ Read:
   [service G] [logging] [counting] [disable]`` (``any`` or an object group; services may also
   be predefined names such as ``http`` or ``ssh``), applied by ``zone-pair security source X
   destination Y`` / ``object-policy apply ip NAME``: a base chain named after the policy with
-  hook ``NAME:X->Y``, the zones in every rule's match, and drop for unmatched packets.
+  hook ``NAME:X->Y``, the zones in every rule's match, and drop for unmatched packets;
+* IPv6: ``acl ipv6 advanced|basic N|name X`` (and Comware 5 ``acl ipv6 number N``; chain
+  ``ipv6 N``, rules of family 6, see :mod:`egovops.firewall.parsers.vrp_acl`), applied by
+  ``packet-filter ipv6 N inbound`` (hook ``ipv6 N:in``), ``acl ipv6 N inbound`` on the VTY
+  lines, ``ssh|telnet server ipv6 acl [ipv6] N`` and ``packet-filter ipv6 N`` under a zone pair;
+  ``object-group ipv6 address`` groups; ``object-policy ipv6 NAME`` applied by ``object-policy
+  apply ipv6 NAME`` (chain ``ipv6 NAME``, hook ``ipv6 NAME:X->Y``). A zone pair that applies
+  both an IPv4 policy A and an IPv6 policy B gets one chain ``A+ipv6 B`` (hook
+  ``A+ipv6 B:X->Y``): A's rules then B's, which never match each other's packets, so each
+  family keeps its own first-match order and both share the zone pair's drop for the rest;
+* ``security-policy ip`` and ``security-policy ipv6`` (Comware 7.1.064 and later): see
+  :mod:`egovops.firewall.parsers.h3c_security_policy`. Once a device has security policies its
+  object policies lose effect (H3C: object policies stop working the first time security
+  policy view is entered), so object policies are then kept as chains without a hook.
 
 ``security-zone name X`` blocks only bind interfaces to zones and are not needed here.
-Application, VRF, time-range and track conditions, IPv6 policies and the newer
-``security-policy ip`` are reported.
+Application, VRF, time-range and track conditions, MAC and user ACLs are reported.
 """
 
 from __future__ import annotations
@@ -28,19 +40,23 @@ import dataclasses
 from dataclasses import dataclass
 
 from egovops.firewall.model import Action, Chain, IPNetwork, Match, Rule, Ruleset, SourceRef
-from egovops.firewall.parsers import addresses, ports
 from egovops.firewall.parsers.acl_chains import AclDraft, Attachment, build_chains
 from egovops.firewall.parsers.cisco_acl import (
-    PORT_OPERATORS,
     CiscoObjects,
     Group,
     Words,
     describe,
-    port_words,
 )
 from egovops.firewall.parsers.config_tree import Node, parse_tree
+from egovops.firewall.parsers.h3c_objects import (
+    address_entry,
+    family_networks,
+    named_services,
+    service_entry,
+)
+from egovops.firewall.parsers.h3c_security_policy import read_security_policies
 from egovops.firewall.parsers.problems import ProblemLog, Unreadable
-from egovops.firewall.parsers.services import PREDEFINED_SERVICES, Service, service_matches
+from egovops.firewall.parsers.services import Service, service_matches
 from egovops.firewall.parsers.vrp_acl import H3C_MARKERS, read_acl_block
 
 FORMAT = "h3c"
@@ -61,94 +77,14 @@ def _kind_of_number(number: int) -> str | None:
 
 @dataclass
 class _Applied:
-    """``object-policy apply ip NAME`` under a zone pair."""
+    """``object-policy apply ip|ipv6 NAME`` under a zone pair (``policy`` is ``ipv6 NAME`` for
+    an IPv6 policy)."""
 
     policy: str
     source_zone: str
     destination_zone: str
     line: int
     column: int
-
-
-def _address_entry(group: Group, cursor: Words) -> None:
-    """``network host address A`` / ``network subnet A MASK|LEN`` / ``network range A B`` /
-    ``network group-object X``."""
-    keyword = cursor.take("'network'")
-    if keyword.text.lower() != "network":
-        raise Unreadable(f"{keyword.text!r} is not understood in an address group", "syntax",
-                         keyword.column)
-    kind = cursor.take("host, subnet, range or group-object")
-    word = kind.text.lower()
-    if word == "group-object":
-        group.includes.append(cursor.take("a group name").text)
-        return
-    if word == "exclude" or (word == "host" and cursor.peek() == "name"):
-        raise Unreadable(f"'network {word} …' is not supported", "unsupported", kind.column)
-    first = cursor.take("an address") if word != "host" else None
-    try:
-        if word == "host":
-            if cursor.take("'address'").text.lower() != "address":
-                raise Unreadable("expected 'network host address A'", "syntax", kind.column)
-            host = cursor.take("an address")
-            group.networks.append(addresses.network(addresses.address(host.text).compressed))
-        elif word == "subnet" and first is not None:
-            mask = cursor.take("a mask or mask length")
-            if mask.text.isdigit():
-                group.networks.append(addresses.network(f"{first.text}/{mask.text}"))
-            else:
-                group.networks.append(addresses.masked(first.text, mask.text))
-        elif word == "range" and first is not None:
-            group.networks += addresses.address_range(first.text,
-                                                      cursor.take("a last address").text)
-        else:
-            raise Unreadable(f"'network {kind.text}' is not understood", "syntax", kind.column)
-    except ValueError as error:
-        raise Unreadable(str(error), "invalid-value", kind.column) from None
-
-
-def _service_entry(group: Group, cursor: Words) -> None:
-    """``service PROTO [source OP P] [destination OP P]`` / ``service icmp [T [C]]`` /
-    ``service group-object X``."""
-    keyword = cursor.take("'service'")
-    if keyword.text.lower() != "service":
-        raise Unreadable(f"{keyword.text!r} is not understood in a service group", "syntax",
-                         keyword.column)
-    word = cursor.take("a protocol")
-    text = word.text.lower()
-    if text == "group-object":
-        group.includes.append(cursor.take("a group name").text)
-        return
-    try:
-        protocol = ports.protocol_number(text)
-    except ValueError as error:
-        raise Unreadable(str(error), "invalid-value", word.column) from None
-    if protocol == 1:
-        if cursor.at_end():
-            group.services.append(Service(1))
-            return
-        type_word = cursor.take("an ICMP type")
-        code = cursor.take("an ICMP code").text if not cursor.at_end() else None
-        try:
-            group.services.append(Service(1, icmp=(ports.icmp_match(type_word.text, 4, code),)))
-        except ValueError as error:
-            raise Unreadable(str(error), "invalid-value", type_word.column) from None
-        return
-    service = Service(protocol)
-    while not cursor.at_end():
-        side = cursor.take("source or destination")
-        operator = cursor.take("a port operator")
-        if side.text.lower() not in ("source", "destination") or \
-                operator.text.lower() not in PORT_OPERATORS:
-            raise Unreadable(f"'{side.text} {operator.text}' is not 'source|destination OP'",
-                             "syntax", side.column)
-        if protocol not in (6, 17, 132):
-            raise Unreadable("ports need tcp, udp or sctp", "syntax", side.column)
-        ranges, negated = port_words(cursor, operator.text.lower())
-        if side.text.lower() == "source":
-            service = dataclasses.replace(service, sports=ranges, sports_negated=negated)
-        else:
-            service = dataclasses.replace(service, dports=ranges, dports_negated=negated)
-    group.services.append(service)
 
 
 class H3cParser:
@@ -161,7 +97,8 @@ class H3cParser:
         return H3C_MARKERS.search(text) is not None
 
     def parse(self, text: str, file: str) -> Ruleset:
-        """Read groups, ACLs, object policies and where they apply; all problems at once."""
+        """Read groups, ACLs, object and security policies and where they apply; all problems
+        at once."""
         log = ProblemLog(file, FORMAT)
         tree = parse_tree(text, "#")
         objects = CiscoObjects()
@@ -177,6 +114,7 @@ class H3cParser:
         attachments: list[Attachment] = []
         policies: dict[str, Node] = {}
         applied: list[_Applied] = []
+        security: list[Node] = []
         for node in tree:
             words = node.keywords
             try:
@@ -185,64 +123,119 @@ class H3cParser:
                 elif words[0] == "interface":
                     attachments += self._interface(node, default_filter, log)
                 elif words[0] in ("line", "user-interface"):
-                    attachments += self._vty(node)
-                elif words[:1] in (["ssh"], ["telnet"]) and words[1:3] == ["server", "acl"]:
-                    if len(node.words) < 4:
-                        raise Unreadable(f"'{node.text}' needs an ACL", "syntax")
-                    attachments.append(Attachment(node.words[3].text, f"{words[0]}-in",
-                                                  node.text, node.line, node.words[3].column,
-                                                  Action.DROP))
+                    attachments += self._vty(node, log)
+                elif words[:1] in (["ssh"], ["telnet"]) and words[1:2] == ["server"] and \
+                        "acl" in words[2:4]:
+                    attachments.append(self._server_acl(node))
                 elif words[:2] == ["zone-pair", "security"]:
                     found, filters = self._zone_pair(node, log)
                     applied += found
                     attachments += filters
-                elif words[:2] == ["object-policy", "ip"]:
+                elif words[:2] in (["object-policy", "ip"], ["object-policy", "ipv6"]):
                     if len(node.words) < 3:
-                        raise Unreadable("object-policy ip without a name", "syntax")
-                    policies[node.words[2].text] = node
-                elif words[:2] in (["object-policy", "ipv6"], ["security-policy", "ip"],
-                                   ["security-policy", "ipv6"]):
-                    raise Unreadable(f"{node.words[0].text} {node.words[1].text} is not "
-                                     "supported", "unsupported", node.words[0].column)
+                        raise Unreadable(f"{node.text} without a name", "syntax")
+                    name = node.words[2].text
+                    key = f"ipv6 {name}" if words[1] == "ipv6" else name
+                    if key in policies:
+                        raise Unreadable(f"object-policy {words[1]} {name} is defined twice",
+                                         "duplicate", node.words[2].column)
+                    policies[key] = node
+                elif words in (["security-policy", "ip"], ["security-policy", "ipv6"]):
+                    security.append(node)
+                elif words[:1] == ["security-policy"] and len(words) > 1 and \
+                        words[1] in ("disable", "ip", "ipv6"):
+                    raise Unreadable(f"'{node.text}' is not supported", "unsupported",
+                                     node.words[1].column)
             except Unreadable as error:
                 log.add_error(node.line, error)
         resolved = [
             dataclasses.replace(a, acl=numbers.get(a.acl, a.acl)) for a in attachments
         ]
         chains, hooks = build_chains(acls, resolved, file, log)
-        policy_rules = {name: self._object_policy(node, objects, file, log)
-                        for name, node in policies.items()}
-        for use in applied:
+        policy_rules = {key: self._object_policy(node, objects, file, log,
+                                                 6 if key.startswith("ipv6 ") else 4)
+                        for key, node in policies.items()}
+        used: set[str] = set()
+        if not security:
+            used = self._applied_policies(applied, policies, policy_rules, file, log, chains,
+                                          hooks)
+        for use in applied if security else ():
             if use.policy not in policies:
                 log.add(use.line, f"object-policy {use.policy!r} is applied here but not "
                         "defined", "unknown-reference", use.column)
-                continue
-            hook = f"{use.policy}:{use.source_zone}->{use.destination_zone}"
-            zoned = tuple(
-                dataclasses.replace(rule, match=dataclasses.replace(
-                    rule.match, src_zones=(use.source_zone,),
-                    dst_zones=(use.destination_zone,)))
-                for rule in policy_rules[use.policy]
-            )
-            hooks[hook] = (f"zone-pair security source {use.source_zone} destination "
-                           f"{use.destination_zone}",)
-            chains.append(Chain(name=use.policy, rules=zoned, hook=hook, policy=Action.DROP,
-                                family="ip", source=SourceRef(file, policies[use.policy].line)))
-        used = {use.policy for use in applied}
-        for name, node in policies.items():
-            if name not in used:
-                chains.append(Chain(name=name, rules=tuple(policy_rules[name]), family="ip",
+        for key, node in policies.items():
+            if key not in used:
+                chains.append(Chain(name=key, rules=tuple(policy_rules[key]),
+                                    family="ip6" if key.startswith("ipv6 ") else "ip",
                                     source=SourceRef(file, node.line)))
+        if security:
+            chains.append(read_security_policies(security, objects, file, log))
+            hooks["security-policy"] = tuple(n.text for n in security)
         log.raise_if_any()
         shown = {name: describe(group) for name, group in objects.groups.items()}
         return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks})
+
+    @staticmethod
+    def _applied_policies(applied: list[_Applied], policies: dict[str, Node],
+                          policy_rules: dict[str, list[Rule]], file: str, log: ProblemLog,
+                          chains: list[Chain], hooks: dict[str, tuple[str, ...]]) -> set[str]:
+        """One base chain per zone pair from the object policies it applies (see the module
+        docstring); returns the policies applied somewhere."""
+        by_pair: dict[tuple[str, str], list[_Applied]] = {}
+        for use in applied:
+            if use.policy not in policies:
+                kind = "ipv6" if use.policy.startswith("ipv6 ") else "ip"
+                name = use.policy.removeprefix("ipv6 ")
+                log.add(use.line, f"object-policy {kind} {name!r} is applied here but not "
+                        "defined", "unknown-reference", use.column)
+                continue
+            uses = by_pair.setdefault((use.source_zone, use.destination_zone), [])
+            family = use.policy.startswith("ipv6 ")
+            if any(u.policy.startswith("ipv6 ") == family for u in uses):
+                log.add(use.line, f"zone pair {use.source_zone}->{use.destination_zone} "
+                        f"already applies an object-policy {'ipv6' if family else 'ip'}",
+                        "duplicate", use.column)
+                continue
+            uses.append(use)
+        for (source, destination), uses in by_pair.items():
+            uses.sort(key=lambda u: u.policy.startswith("ipv6 "))
+            name = "+".join(u.policy for u in uses)
+            hook = f"{name}:{source}->{destination}"
+            zoned = tuple(
+                dataclasses.replace(rule, match=dataclasses.replace(
+                    rule.match, src_zones=(source,), dst_zones=(destination,)))
+                for use in uses for rule in policy_rules[use.policy]
+            )
+            hooks[hook] = (f"zone-pair security source {source} destination {destination}",)
+            families = {"ip6" if u.policy.startswith("ipv6 ") else "ip" for u in uses}
+            chains.append(Chain(name=name, rules=zoned, hook=hook, policy=Action.DROP,
+                                family=families.pop() if len(families) == 1 else "inet",
+                                source=SourceRef(file, policies[uses[0].policy].line)))
+        return {u.policy for uses in by_pair.values() for u in uses}
+
+    @staticmethod
+    def _server_acl(node: Node) -> Attachment:
+        """``ssh|telnet server acl N`` / ``ssh|telnet server ipv6 acl [ipv6] N``."""
+        words = node.keywords
+        ipv6 = words[2] == "ipv6"
+        rest = words[4:] if ipv6 else words[3:]
+        if rest[:1] == ["ipv6"]:
+            rest = rest[1:]
+        if rest[:1] == ["mac"]:
+            raise Unreadable(f"'{node.text}': MAC ACLs are not supported", "unsupported",
+                             node.words[-1].column)
+        if len(rest) != 1:
+            raise Unreadable(f"'{node.text}' is not '{words[0]} server [ipv6] acl N'", "syntax")
+        acl = node.words[-1]
+        return Attachment(f"ipv6 {acl.text}" if ipv6 else acl.text, f"{words[0]}-in",
+                          node.text, node.line, acl.column, Action.DROP)
 
     # -- object groups ------------------------------------------------------------------------
 
     @staticmethod
     def _object_group(node: Node, objects: CiscoObjects, log: ProblemLog) -> None:
         words = node.keywords
-        if words[1:3] == ["ip", "address"] and len(node.words) > 3:
+        if words[1:3] in (["ip", "address"], ["ipv6", "address"]) and len(node.words) > 3:
             kind, name_word = "network", node.words[3]
         elif words[1:2] == ["service"] and len(node.words) > 2:
             kind, name_word = "service", node.words[2]
@@ -263,9 +256,9 @@ class H3cParser:
                 cursor.take("an entry number")
             try:
                 if kind == "network":
-                    _address_entry(group, cursor)
+                    address_entry(group, cursor)
                 else:
-                    _service_entry(group, cursor)
+                    service_entry(group, cursor)
                 if not cursor.at_end():
                     extra = cursor.take("nothing")
                     raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
@@ -279,71 +272,92 @@ class H3cParser:
     @staticmethod
     def _acl(node: Node, acls: dict[str, AclDraft], numbers: dict[str, str], file: str,
              log: ProblemLog) -> None:
-        words = node.keywords
+        """``acl advanced|basic N|name X``, ``acl number N [name X]``, and the same after
+        ``acl ipv6`` (kept as ``ipv6 NAME``: the two families number their ACLs apart)."""
+        ipv6 = node.keywords[1:2] == ["ipv6"]
+        at = [node.words[0], *node.words[2:]] if ipv6 else node.words
+        words = [w.text.lower() for w in at]
         if len(words) < 3:
             raise Unreadable(f"'{node.text}' needs a number or name", "syntax")
-        if words[1] in ("ipv6", "mac", "user", "wlan"):
-            raise Unreadable(f"acl {words[1]} is not supported (only IPv4 ACLs are read)",
-                             "unsupported", node.words[1].column)
+        if words[1] in ("mac", "user", "wlan"):
+            raise Unreadable(f"acl {words[1]} is not supported (only IPv4 and IPv6 ACLs are "
+                             "read)", "unsupported", at[1].column)
         if "match-order" in words and words[words.index("match-order") + 1:][:1] == ["auto"]:
             raise Unreadable("match-order auto (depth-first rule order) is not supported",
-                             "unsupported", node.words[words.index("match-order")].column)
+                             "unsupported", at[words.index("match-order")].column)
         number: str | None = None
         kind: str | None
         if words[1] in ("advanced", "basic"):
             kind = words[1]
-            if words[2] == "name" and len(node.words) > 3:
-                name = node.words[3].text
+            if words[2] == "name" and len(at) > 3:
+                name = at[3].text
             else:
-                number = name = node.words[2].text
+                number = name = at[2].text
         elif words[1] == "number":
-            number = node.words[2].text
+            number = at[2].text
             kind = _kind_of_number(int(number)) if number.isdigit() else None
-            name = node.words[4].text if words[3:4] == ["name"] and len(words) > 4 else number
+            name = at[4].text if words[3:4] == ["name"] and len(words) > 4 else number
         else:
-            raise Unreadable(f"'{node.text}' is not an acl advanced|basic|number line",
+            raise Unreadable(f"'{node.text}' is not an acl [ipv6] advanced|basic|number line",
                              "syntax")
         if kind is None:
             raise Unreadable(f"ACL {name}: only basic (2000-2999) and advanced (3000-3999) "
-                             "ACLs are supported", "unsupported", node.words[2].column)
-        if name in acls:
-            raise Unreadable(f"ACL {name} is defined twice", "duplicate", node.words[2].column)
-        acl = acls[name] = AclDraft(name, node.line, step=5)
+                             "ACLs are supported", "unsupported", at[2].column)
+        key = f"ipv6 {name}" if ipv6 else name
+        if key in acls:
+            raise Unreadable(f"ACL {key} is defined twice", "duplicate", at[2].column)
+        acl = acls[key] = AclDraft(key, node.line, family="ip6" if ipv6 else "ip", step=5)
         if number is not None:
-            numbers[number] = name
+            numbers[f"ipv6 {number}" if ipv6 else number] = key
         read_acl_block(node, acl, kind == "advanced", file, log)
 
     @staticmethod
     def _interface(node: Node, default: Action, log: ProblemLog) -> list[Attachment]:
+        """``packet-filter [ipv6] N|name X inbound|outbound`` under an interface."""
         found = []
         for child in node.children:
             words = child.keywords
             if words[:1] != ["packet-filter"]:
                 continue
-            if words[1:2] in (["ipv6"], ["mac"]):
-                log.add(child.line, f"packet-filter {words[1]} is not supported", "unsupported",
+            if words[1:2] == ["mac"]:
+                log.add(child.line, "packet-filter mac is not supported", "unsupported",
                         child.words[1].column)
                 continue
-            index = 2 if words[1:2] == ["name"] else 1
+            ipv6 = words[1:2] == ["ipv6"]
+            index = 2 if ipv6 else 1
+            if words[index:index + 1] == ["name"]:
+                index += 1
             if len(words) < index + 2 or words[index + 1] not in ("inbound", "outbound"):
-                log.add(child.line, f"'{child.text}' is not 'packet-filter N inbound|outbound'",
-                        "syntax", child.words[0].column)
+                log.add(child.line, f"'{child.text}' is not 'packet-filter [ipv6] N "
+                        "inbound|outbound'", "syntax", child.words[0].column)
                 continue
-            found.append(Attachment(child.words[index].text,
+            acl = child.words[index].text
+            found.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
                                     "in" if words[index + 1] == "inbound" else "out",
                                     node.text, child.line, child.words[index].column, default))
         return found
 
     @staticmethod
-    def _vty(node: Node) -> list[Attachment]:
+    def _vty(node: Node, log: ProblemLog) -> list[Attachment]:
+        """``acl [ipv6] N inbound|outbound`` under ``line vty`` / ``user-interface vty``."""
         found = []
         for child in node.children:
             words = child.keywords
-            if words[:1] == ["acl"] and len(words) == 3 and words[2] in ("inbound", "outbound"):
-                found.append(Attachment(child.words[1].text,
-                                        "vty-in" if words[2] == "inbound" else "vty-out",
-                                        node.text, child.line, child.words[1].column,
-                                        Action.DROP))
+            if words[:1] != ["acl"]:
+                continue
+            ipv6 = words[1:2] == ["ipv6"]
+            at = 2 if ipv6 else 1
+            if len(words) != at + 2 or words[at + 1] not in ("inbound", "outbound"):
+                unsupported = words[1:2] == ["mac"]
+                log.add(child.line, f"'{child.text}' is not supported" if unsupported else
+                        f"'{child.text}' is not 'acl [ipv6] N inbound|outbound'",
+                        "unsupported" if unsupported else "syntax", child.words[0].column)
+                continue
+            acl = child.words[at].text
+            found.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
+                                    "vty-in" if words[at + 1] == "inbound" else "vty-out",
+                                    node.text, child.line, child.words[at].column,
+                                    Action.DROP))
         return found
 
     @staticmethod
@@ -357,14 +371,26 @@ class H3cParser:
         filters: list[Attachment] = []
         for child in node.children:
             cwords = child.keywords
-            if cwords[:3] == ["object-policy", "apply", "ip"] and len(child.words) == 4:
-                applied.append(_Applied(child.words[3].text, source, destination, child.line,
+            if cwords[:2] == ["object-policy", "apply"] and cwords[2:3] in (["ip"], ["ipv6"]) \
+                    and len(child.words) == 4:
+                name = child.words[3].text
+                applied.append(_Applied(f"ipv6 {name}" if cwords[2] == "ipv6" else name,
+                                        source, destination, child.line,
                                         child.words[3].column))
-            elif cwords[:1] == ["packet-filter"] and len(child.words) >= 2:
-                index = 2 if cwords[1:2] == ["name"] and len(child.words) > 2 else 1
-                filters.append(Attachment(child.words[index].text, f"{source}->{destination}",
-                                          node.text, child.line, child.words[index].column,
-                                          Action.DROP))
+            elif cwords[:1] == ["packet-filter"] and len(child.words) >= 2 and \
+                    cwords[1] != "mac":
+                ipv6 = cwords[1] == "ipv6"
+                index = 2 if ipv6 else 1
+                if cwords[index:index + 1] == ["name"]:
+                    index += 1
+                if len(child.words) != index + 1:
+                    log.add(child.line, f"'{child.text}' is not 'packet-filter [ipv6] N|name X'",
+                            "syntax", child.words[0].column)
+                    continue
+                acl = child.words[index].text
+                filters.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
+                                          f"{source}->{destination}", node.text, child.line,
+                                          child.words[index].column, Action.DROP))
             elif cwords[:1] in (["object-policy"], ["packet-filter"]):
                 log.add(child.line, f"'{child.text}' is not supported", "unsupported",
                         child.words[0].column)
@@ -374,7 +400,7 @@ class H3cParser:
 
     @staticmethod
     def _object_policy(node: Node, objects: CiscoObjects, file: str,
-                       log: ProblemLog) -> list[Rule]:
+                       log: ProblemLog, family: int) -> list[Rule]:
         entries: list[tuple[int, int, list[Rule]]] = []
         comments: dict[int, str] = {}
         last = -5
@@ -395,7 +421,7 @@ class H3cParser:
                     comments[number] = child.rest(cursor.index + 1)
                     continue
                 last = max(last, number)
-                rules = _policy_rule(child, cursor, objects, file, str(number))
+                rules = _policy_rule(child, cursor, objects, file, str(number), family)
             except Unreadable as error:
                 log.add_error(child.line, error)
                 continue
@@ -409,8 +435,9 @@ class H3cParser:
 
 
 def _policy_rule(node: Node, cursor: Words, objects: CiscoObjects, file: str,
-                 name: str) -> list[Rule]:
-    """``pass|drop [source-ip G] [destination-ip G] [service G] [logging] …``."""
+                 name: str, family: int) -> list[Rule]:
+    """``pass|drop [source-ip G] [destination-ip G] [service G] [logging] …`` of an IPv4
+    (``family`` 4) or IPv6 object policy."""
     verdict = cursor.take("pass or drop")
     action = POLICY_ACTIONS.get(verdict.text.lower())
     if action is None:
@@ -428,16 +455,11 @@ def _policy_rule(node: Node, cursor: Words, objects: CiscoObjects, file: str,
                 if group.text.lower() == "any":
                     continue
                 if word == "service":
-                    if group.text in objects.groups:
-                        services += objects.services(group.text)
-                    elif group.text.lower() in PREDEFINED_SERVICES:
-                        services += PREDEFINED_SERVICES[group.text.lower()]
-                    else:
-                        services += objects.services(group.text)  # raises: not defined
+                    services += named_services(objects, group.text)
                 elif word == "source-ip":
-                    src += objects.networks(group.text)
+                    src += family_networks(objects, group.text, family)
                 else:
-                    dst += objects.networks(group.text)
+                    dst += family_networks(objects, group.text, family)
             except Unreadable as error:
                 raise Unreadable(error.message, error.code, group.column) from None
         elif word == "logging":
@@ -452,7 +474,8 @@ def _policy_rule(node: Node, cursor: Words, objects: CiscoObjects, file: str,
         else:
             raise Unreadable(f"option {option.text!r} is not understood", "syntax",
                              option.column)
-    base = Match(src=src, dst=dst, family=4)
+    base = Match(src=src, dst=dst, family=family)
     return [Rule(match=match, action=action, log=logged, name=name,
                  source=SourceRef(file, node.line), text=node.text)
             for match in service_matches(base, services)]
+

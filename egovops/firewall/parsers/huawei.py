@@ -5,12 +5,18 @@ Read:
 * ACLs ``acl number 2000-3999`` and ``acl name NAME [basic|advance|NUMBER]`` with ``rule``
   lines (see :mod:`egovops.firewall.parsers.vrp_acl`), ordered by rule ID; ``match-order
   auto`` (depth-first order) is reported;
+* IPv6 ACLs ``acl ipv6 number N`` / ``acl ipv6 name NAME`` (rules with ``2001:db8::/32``
+  prefixes, protocol ``ipv6``, ``icmpv6``): IPv6 and IPv4 ACLs are numbered apart, so an IPv6
+  ACL becomes the chain ``ipv6 N`` (a name no IPv4 ACL can have), every rule of family 6;
 * where they apply: ``traffic-filter inbound|outbound acl N|name X`` under an interface (hook
-  ``N:in``; a packet no rule matches is permitted, the VRP default) and ``acl N inbound`` under
-  ``user-interface vty`` (hook ``N:vty-in``; no match = denied);
+  ``N:in``; a packet no rule matches is permitted, the VRP default), ``traffic-filter
+  inbound|outbound ipv6 acl N`` (hook ``ipv6 N:in``), and ``acl [ipv6] N inbound`` under
+  ``user-interface vty`` (hook ``N:vty-in`` / ``ipv6 N:vty-in``; no match = denied);
 * the USG ``security-policy``: ``rule name X`` blocks with ``source-zone``/
   ``destination-zone``, ``source-address``/``destination-address`` (``A LEN``, ``A mask M``,
-  ``A WILDCARD``, ``range A B``, ``address-set X``), ``service`` (predefined names such as
+  ``A WILDCARD``, ``range A B``, ``address-set X``; IPv6 ``A LEN`` or ``A/LEN``: one policy
+  holds both families, a rule with IPv6 addresses only matches IPv6 packets and a rule without
+  addresses matches both), ``service`` (predefined names such as
   ``http``, ``ssh``, ``dns``; ``ip service-set`` objects; inline ``service protocol …``),
   ``action permit|deny``, ``policy logging``/``session logging``; ``disable``d rules are left
   out. It becomes the base chain ``security-policy`` whose policy is ``default action``
@@ -19,7 +25,8 @@ Read:
 * ``ip address-set NAME type object|group`` and ``ip service-set NAME type object|group``.
 
 Conditions the model cannot express (``application``, ``user``, ``time-range``, excluded
-addresses…) and the old USG ``firewall interzone`` packet filters are reported.
+addresses…), ``traffic-filter vlan``, MAC ACLs and the old USG ``firewall interzone`` packet
+filters are reported.
 """
 
 from __future__ import annotations
@@ -104,7 +111,8 @@ class HuaweiObjects:
 
 
 def policy_address(cursor: Words, objects: HuaweiObjects) -> list[IPNetwork]:
-    """``A LEN``, ``A mask M``, ``A WILDCARD``, ``range A B``, ``address-set X``, ``any``."""
+    """``A LEN``, ``A/LEN``, ``A mask M``, ``A WILDCARD``, ``range A B``, ``address-set X``,
+    ``any``; IPv4 or IPv6 (``2001:db8:: 64``)."""
     word = cursor.take("an address")
     text = word.text.lower()
     try:
@@ -121,6 +129,8 @@ def policy_address(cursor: Words, objects: HuaweiObjects) -> list[IPNetwork]:
                                                 cursor.take("a last address").text))
         if text in ("domain-set", "geo-location", "geo-location-set"):
             raise Unreadable(f"{text} addresses are not supported", "unsupported", word.column)
+        if "/" in text:  # 2001:db8::/64, 10.0.0.0/8
+            return [addresses.network(word.text)]
         host = addresses.address(word.text)
         if cursor.at_end():
             return [addresses.network(host.compressed)]
@@ -152,7 +162,8 @@ def _port_values(cursor: Words) -> list[str]:
 
 
 def inline_service(cursor: Words) -> Service:
-    """``protocol tcp|udp [source-port P [to Q]] [destination-port P [to Q]]`` / ``icmp …``."""
+    """``protocol tcp|udp [source-port P [to Q]] [destination-port P [to Q]]`` / ``protocol
+    icmp [icmp-type …]`` / ``protocol icmpv6 [icmpv6-type …]``."""
     keyword = cursor.take("'protocol'")
     if keyword.text.lower() != "protocol":
         raise Unreadable(f"{keyword.text!r} is not 'protocol'", "syntax", keyword.column)
@@ -172,12 +183,12 @@ def inline_service(cursor: Words) -> Service:
                                              for v in _port_values(cursor)}))
             except ValueError as error:
                 raise Unreadable(str(error), "invalid-value", option.column) from None
-        elif name == "icmp-type" and protocol == 1:
+        elif (name, protocol) in (("icmp-type", 1), ("icmpv6-type", 58)):
             type_word = cursor.take("an ICMP type")
             code = cursor.take("an ICMP code").text if type_word.text.isdigit() and \
                 (cursor.peek() or "").isdigit() else None
             try:
-                icmp = (ports.icmp_match(type_word.text, 4, code),)
+                icmp = (ports.icmp_match(type_word.text, 4 if protocol == 1 else 6, code),)
             except ValueError as error:
                 raise Unreadable(str(error), "invalid-value", type_word.column) from None
         else:
@@ -301,24 +312,33 @@ class HuaweiParser:
     @staticmethod
     def _acl(node: Node, acls: dict[str, AclDraft], numbers: dict[str, str], file: str,
              log: ProblemLog) -> None:
-        words = node.keywords
+        """``acl number N``, ``acl name X [basic|advance|N]``, and the same after ``acl ipv6``
+        (an IPv6 ACL is kept as ``ipv6 NAME``: the two families number their ACLs apart)."""
+        ipv6 = node.keywords[1:2] == ["ipv6"]
+        words_at = [node.words[0], *node.words[2:]] if ipv6 else node.words
+        words = [w.text.lower() for w in words_at]
+        if len(words) >= 2 and words[1].isdigit():  # acl ipv6 3000 (number keyword left out)
+            words.insert(1, "number")
+            words_at = [words_at[0], words_at[0], *words_at[1:]]
         if len(words) < 3:
             raise Unreadable(f"'{node.text}' needs a number or name", "syntax")
-        if words[1] in ("ipv6", "mac"):
-            raise Unreadable(f"acl {words[1]} is not supported (only IPv4 ACLs are read)",
-                             "unsupported", node.words[1].column)
+        if words[1] == "mac":
+            raise Unreadable("acl mac is not supported (only IPv4 and IPv6 ACLs are read)",
+                             "unsupported", words_at[1].column)
         if "match-order" in words and words[words.index("match-order") + 1:][:1] == ["auto"]:
             raise Unreadable("match-order auto (depth-first rule order) is not supported; use "
                              "match-order config", "unsupported",
-                             node.words[words.index("match-order")].column)
+                             words_at[words.index("match-order")].column)
         number: str | None = None
         if words[1] == "number":
-            number = name = node.words[2].text
+            number = name = words_at[2].text
             kind = _kind_of_number(int(number)) if number.isdigit() else None
         elif words[1] == "name":
-            name = node.words[2].text
-            rest = words[3:4]
-            if rest in (["basic"], ["advance"]):
+            name = words_at[2].text
+            rest = words[3:5]
+            if rest[:1] == ["number"]:
+                rest = rest[1:]
+            if rest[:1] in (["basic"], ["advance"]):
                 kind = "basic" if rest == ["basic"] else "advanced"
             elif rest and rest[0].isdigit():
                 number = rest[0]
@@ -326,50 +346,61 @@ class HuaweiParser:
             else:
                 kind = "advanced"
         else:
-            raise Unreadable(f"'{node.text}' is not 'acl number N' or 'acl name X'", "syntax")
+            raise Unreadable(f"'{node.text}' is not 'acl [ipv6] number N' or "
+                             "'acl [ipv6] name X'", "syntax")
         if kind is None:
             raise Unreadable(f"ACL {name}: only basic (2000-2999) and advanced (3000-3999) "
-                             "ACLs are supported", "unsupported", node.words[2].column)
-        if name in acls:
-            raise Unreadable(f"ACL {name} is defined twice", "duplicate", node.words[2].column)
-        acl = acls[name] = AclDraft(name, node.line, step=5)
+                             "ACLs are supported", "unsupported", words_at[2].column)
+        key = f"ipv6 {name}" if ipv6 else name
+        if key in acls:
+            raise Unreadable(f"ACL {key} is defined twice", "duplicate", words_at[2].column)
+        acl = acls[key] = AclDraft(key, node.line, family="ip6" if ipv6 else "ip", step=5)
         if number is not None:
-            numbers[number] = name
+            numbers[f"ipv6 {number}" if ipv6 else number] = key
         read_acl_block(node, acl, kind == "advanced", file, log)
 
     @staticmethod
     def _attachments(node: Node, log: ProblemLog) -> list[Attachment]:
+        """``traffic-filter inbound|outbound [ipv6] acl [ipv6] N|name X`` under an interface,
+        ``acl [ipv6] N|name X inbound|outbound`` under ``user-interface vty``."""
         found = []
         vty = node.keywords[0] == "user-interface"
         for child in node.children:
             words = child.keywords
             if vty and words[:1] == ["acl"]:
-                if len(words) != 3 or words[2] not in ("inbound", "outbound"):
-                    if words[1:2] == ["ipv6"]:
-                        log.add(child.line, "IPv6 ACLs are not supported", "unsupported",
-                                child.words[1].column)
-                    else:
-                        log.add(child.line, f"'{child.text}' is not 'acl N inbound|outbound'",
-                                "syntax")
+                ipv6 = words[1:2] == ["ipv6"]
+                at = 2 if ipv6 else 1
+                if words[at:at + 1] == ["name"]:
+                    at += 1
+                if len(words) != at + 2 or words[at + 1] not in ("inbound", "outbound"):
+                    log.add(child.line, f"'{child.text}' is not 'acl [ipv6] N|name X "
+                            "inbound|outbound'", "syntax")
                     continue
-                found.append(Attachment(child.words[1].text,
-                                        "vty-in" if words[2] == "inbound" else "vty-out",
-                                        node.text, child.line, child.words[1].column,
+                acl = child.words[at].text
+                found.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
+                                        "vty-in" if words[at + 1] == "inbound" else "vty-out",
+                                        node.text, child.line, child.words[at].column,
                                         Action.DROP))
             elif not vty and words[:1] == ["traffic-filter"]:
-                if len(words) < 4 or words[1] not in ("inbound", "outbound") or \
-                        words[2] != "acl":
+                rest = [w for w in words[1:] if w != "ipv6"]
+                ipv6 = len(rest) < len(words) - 1
+                if words[1:2] == ["vlan"]:
+                    log.add(child.line, "traffic-filter vlan is not supported", "unsupported",
+                            child.words[1].column)
+                    continue
+                if len(rest) < 3 or rest[0] not in ("inbound", "outbound") or \
+                        rest[1] != "acl" or (rest[2] == "name" and len(rest) < 4):
                     log.add(child.line, f"'{child.text}' is not 'traffic-filter inbound|outbound"
-                            " acl N'", "unsupported", child.words[0].column)
+                            " [ipv6] acl N|name X'", "unsupported", child.words[0].column)
                     continue
-                index = 4 if words[3] == "name" and len(words) > 4 else 3
-                if words[3] == "ipv6":
-                    log.add(child.line, "IPv6 ACLs are not supported", "unsupported",
-                            child.words[3].column)
+                acl_word = child.words[-1]
+                if len(rest) != (4 if rest[2] == "name" else 3):
+                    log.add(child.line, f"'{child.text}': words after the ACL are not "
+                            "understood", "syntax", acl_word.column)
                     continue
-                found.append(Attachment(child.words[index].text,
-                                        "in" if words[1] == "inbound" else "out",
-                                        node.text, child.line, child.words[index].column,
+                found.append(Attachment(f"ipv6 {acl_word.text}" if ipv6 else acl_word.text,
+                                        "in" if rest[0] == "inbound" else "out",
+                                        node.text, child.line, acl_word.column,
                                         Action.ACCEPT))
         return found
 

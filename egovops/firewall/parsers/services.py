@@ -30,7 +30,7 @@ class Service:
 
 ANY_SERVICE = Service(None)
 
-TCP, UDP, ICMP = 6, 17, 1
+TCP, UDP, ICMP, ICMPV6 = 6, 17, 1, 58
 
 
 def _tcp(*ports: int) -> Service:
@@ -54,6 +54,7 @@ PREDEFINED_SERVICES: dict[str, tuple[Service, ...]] = {
     "nfs": (_tcp(2049), _udp(2049)), "smb": (_tcp(445),), "netbios": (_udp(137, 138),
                                                                     _tcp(139)),
     "icmp": (Service(ICMP),), "ping": (Service(ICMP, icmp=(IcmpMatch(8),)),),
+    "icmpv6": (Service(ICMPV6),), "ping6": (Service(ICMPV6, icmp=(IcmpMatch(128, None, 6),)),),
     "ospf": (Service(89),), "gre": (Service(47),), "esp": (Service(50),),
     "ah": (Service(51),), "tcp": (Service(TCP),), "udp": (Service(UDP),),
 }

@@ -317,3 +317,151 @@ def test_registry_uses_napalm_where_installed_and_netmiko_dialects_elsewhere() -
     for platform in ("data_diode", "other"):
         with pytest.raises(UnsupportedError, match="no collector"):
             default_table(_device(platform))
+
+
+# ── real device captures (ntc-templates) ────────────────────────────────────────────────────
+# tests/data/captures/ntc-templates/: outputs users contributed to networktocode/ntc-templates
+# (Apache-2.0, see its README). Each test asserts facts read off the raw text by hand.
+
+CAPTURES = DATA / "captures" / "ntc-templates"
+
+
+def _capture(path: str) -> str:
+    return (CAPTURES / path).read_text(encoding="utf-8")
+
+
+def test_capture_huawei_ar_router_version() -> None:
+    facts = vrp.parse_version(_capture(
+        "huawei_vrp/display_version/huawei_vrp_display_version3.raw"))
+    assert (facts.vendor, facts.model) == ("Huawei", "AR6280")
+    assert facts.os_version == "VRP 5.170 (AR6280 V300R019C10SPC300)"
+    assert facts.uptime == (60 * 7 + 4) * 86400 + 11 * 3600 + 20 * 60
+
+
+def test_capture_huawei_interface_brief_with_standby_loopback_and_virtual_ports() -> None:
+    rows = {i.name: i for i in vrp.parse_interfaces(_capture(
+        "huawei_vrp/display_interface_brief/huawei_vrp_display_interface_brief2.raw"))}
+    assert len(rows) == 17
+    assert "GigabitEthernet0/0/5" in rows  # printed 'GigabitEthernet0/0/5(v)'
+    standby = rows["GigabitEthernet0/0/1"]  # '^down': standby, not administratively down
+    assert standby.is_enabled and not standby.is_up
+    assert rows["GigabitEthernet0/0/2"].is_up  # 'up(l)' / 'up'
+    assert not rows["GigabitEthernet0/0/4"].is_up  # physical up, protocol down
+    assert rows["Dialer1"].is_up and rows["Vlanif100"].is_up and not rows["Vlanif2"].is_up
+
+
+def test_capture_huawei_ip_interface_brief() -> None:
+    rows = {i.name: i for i in vrp.parse_ip_interfaces(_capture(
+        "huawei_vrp/display_ip_interface_brief/huawei_vrp_display_ip_interface_brief.raw"))}
+    assert len(rows) == 48
+    assert {n: i.addresses for n, i in rows.items() if i.addresses} == {
+        "Eth-Trunk1": ("192.168.1.9/24",), "Eth-Trunk2": ("192.168.2.9/29",),
+        "Eth-Trunk3": ("192.168.3.9/29",), "Eth-Trunk4": ("192.168.4.9/30",),
+        "GigabitEthernet0/0/0": ("192.168.5.9/25",)}
+    assert not rows["GigabitEthernet3/1/22"].is_enabled
+    assert rows["Aux0/0/1"].is_enabled and not rows["Aux0/0/1"].is_up
+    assert rows["NULL0"].is_up
+
+
+def test_capture_huawei_cloudengine_lldp_brief() -> None:
+    known = ["10GE1/0/45", "40GE1/0/2", "MEth0/0/0"]
+    neighbours = vrp.parse_lldp(_capture(
+        "huawei_vrp/display_lldp_neighbor_brief/huawei_vrp_display_lldp_neighbor_brief.raw"),
+        known)
+    assert len(neighbours) == 14
+    by_local = {n.local_interface: n for n in neighbours}
+    assert (by_local["MEth0/0/0"].remote_system_name, by_local["MEth0/0/0"].remote_port) == (
+        "TEST-LM04", "GigabitEthernet1/0/42")
+    assert (by_local["40GE1/0/2"].remote_system_name, by_local["40GE1/0/2"].remote_port) == (
+        "TEST-LM02", "40GE2/0/9")
+    assert sum(n.remote_system_name == "localhost.localdomain" for n in neighbours) == 5
+
+
+def test_capture_hpe_comware7_version() -> None:
+    facts = comware.parse_version(_capture(
+        "hp_comware/display_version/hp_comware_display_version_cw7_1.raw"))
+    assert (facts.vendor, facts.model) == ("HPE", "FF 5945 32QSFP28 Switch")
+    assert facts.os_version == "Comware 7.1.070, Release 6710P01-US"
+    assert facts.uptime == (84 * 7 + 2) * 86400 + 3 * 3600 + 51 * 60
+
+
+def test_capture_comware_interface_brief_route_and_bridge_tables() -> None:
+    rows = {i.name: i for i in comware.parse_interfaces(_capture(
+        "hp_comware/display_interface_brief/hp_comware_display_interface_brief_release_9119P17"
+        ".raw"))}
+    assert len(rows) == 16
+    unused = rows["GigabitEthernet0/0/0"]  # ADM
+    assert not unused.is_enabled and unused.description == "### NOT USED ###"
+    wan = rows["GigabitEthernet0/0/1"]
+    assert wan.is_up and wan.description == "### WAN ###"
+    assert rows["Vlan-interface1"].description == "### LAN ###"
+    access = rows["GigabitEthernet0/0/3"]  # bridge mode, UP 1G(a)
+    assert access.is_up and access.speed_mbps == 1000.0
+    assert not rows["Ten-GigabitEthernet0/0/10"].is_up
+    assert rows["InLoopBack0"].is_up
+
+
+def test_capture_comware_lldp_list_both_layouts() -> None:
+    first = comware.parse_lldp(_capture(
+        "hp_comware/display_lldp_neighbor-information_list/"
+        "hp_comware_display_lldp_neighbor-information_list.raw"))
+    assert [(n.local_interface, n.remote_system_name) for n in first] == [
+        ("Ten-GigabitEthernet1/0/1", "SW-TEST-001"), ("Ten-GigabitEthernet1/0/17", "SW-TEST-002"),
+        ("Ten-GigabitEthernet1/0/19", "SW-TEST-003"), ("Ten-GigabitEthernet1/0/21", "SW-TEST-004")]
+    assert first[1].remote_chassis_id == "5c:8a:38:00:00:02"
+    assert first[1].remote_port == "Ten-GigabitEthernet1/0/29"
+    second = comware.parse_lldp(_capture(
+        "hp_comware/display_lldp_neighbor-information_list/"
+        "hp_comware_display_lldp_neighbor-information_list1.raw"))
+    assert [(n.local_interface, n.remote_port, n.remote_system_name) for n in second] == [
+        ("Ten-GigabitEthernet1/0/0/1", "Ten-GigabitEthernet1/0/47", "SWITCH01"),
+        ("Ten-GigabitEthernet1/0/0/2", "Ten-GigabitEthernet2/0/47", "SWITCH01")]
+
+
+def test_capture_comware_lldp_list_keeps_a_wrapped_system_name_whole() -> None:
+    phone, switch, anonymous = comware.parse_lldp(_capture(
+        "hp_comware/display_lldp_neighbor-information_list/"
+        "hp_comware_display_lldp_neighbor-information_list2.raw"))
+    # printed 'SEP0000000000A0.exam' and, on the next line, 'ple.com'
+    assert phone.remote_system_name == "SEP0000000000A0.example.com"
+    assert (phone.local_interface, phone.remote_chassis_id, phone.remote_port) == (
+        "GigabitEthernet1/0/24", "10.1.2.3", "AABBCCDDEEFF:P1")
+    assert switch.remote_system_name == "SWITCH01"
+    assert (anonymous.remote_system_name, anonymous.remote_port) == ("", "Port 1")
+
+
+def test_comware_lldp_system_name_wrapped_over_three_lines() -> None:
+    text = _text("""
+        System Name          Local Interface Chassis ID      Port ID
+        ZWWW-XIANGZHEN-ACCES XGE1/0/7        4c1f-cc7a-3e21  GigabitEthernet0/0/1
+        S-SWITCH-07.zwww.gov
+        .example
+        ZWWW-EAST-AGG01      XGE1/0/8        4c1f-cc7a-3e20  XGigabitEthernet0/0/2
+        """)
+    town, east = comware.parse_lldp(text)
+    assert town.remote_system_name == "ZWWW-XIANGZHEN-ACCESS-SWITCH-07.zwww.gov.example"
+    assert town.local_interface == "Ten-GigabitEthernet1/0/7"
+    assert east.remote_system_name == "ZWWW-EAST-AGG01"
+
+
+def test_capture_cisco_catalyst_version() -> None:
+    facts = ios.parse_version(_capture("cisco_ios/show_version/cisco_ios_show_version.raw"))
+    assert (facts.hostname, facts.model, facts.serial_number) == (
+        "router1", "WS-C4948E", "CAT1451S15C")
+    assert facts.os_version == "IOS 12.2(54)SG1"
+    assert facts.uptime == (2 * 365 + 31 * 7 + 6) * 86400 + 9 * 3600 + 55 * 60
+
+
+def test_capture_cisco_lldp_detail_with_missing_names_and_mac_port_ids() -> None:
+    juniper, hp, aruba = ios.parse_lldp(_capture(
+        "cisco_ios/show_lldp_neighbors_detail/cisco_ios_show_lldp_neighbors_detail1.raw"),
+        ["GigabitEthernet1/0/1", "GigabitEthernet1/0/2", "GigabitEthernet1/0/9"])
+    assert juniper.local_interface == "GigabitEthernet1/0/2"
+    assert juniper.remote_system_name == ""  # 'System Name - not advertised'
+    assert (juniper.remote_port, juniper.remote_port_description) == ("502", "ge-0/0/0.0")
+    assert juniper.remote_system_description.startswith("Juniper Networks, Inc. ex2200-24t-4g")
+    assert juniper.remote_mgmt == ()
+    assert (hp.remote_system_name, hp.remote_mgmt) == ("HpSwitch", ("192.168.1.81",))
+    assert hp.remote_chassis_id == "94:f1:28:79:55:55"
+    assert (aruba.local_interface, aruba.remote_mgmt) == ("GigabitEthernet1/0/9",
+                                                          ("192.168.1.40",))

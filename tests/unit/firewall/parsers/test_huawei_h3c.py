@@ -127,8 +127,8 @@ def test_huawei_and_h3c_detection_do_not_overlap() -> None:
 
 
 @pytest.mark.parametrize(("format_name", "lines"), [
-    ("huawei", [5, 9, 10, 11, 12, 13, 16, 20, 23, 29, 32, 35, 37]),
-    ("h3c", [8, 9, 12, 14, 18, 19, 23, 26, 29, 30, 31, 33]),
+    ("huawei", [5, 9, 10, 11, 12, 13, 17, 18, 19, 20, 21, 24, 25, 28, 34, 37, 40, 42, 45]),
+    ("h3c", [8, 9, 12, 14, 18, 19, 23, 26, 29, 30, 31, 36, 37, 39, 40, 44, 48, 49, 50, 54, 57]),
 ])
 def test_broken_configs_report_every_problem_at_its_line(
         format_name: str, lines: list[int]) -> None:
