@@ -6,10 +6,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from egovops.audit.base import AuditContext, Check
+from egovops.errors import UsageError
 from egovops.model.findings import AuditResult, Finding, Severity
 from egovops.model.inventory import Inventory, Waiver
+
+if TYPE_CHECKING:
+    from egovops.collect.snapshot import Snapshot
 
 
 def run_checks(checks: Iterable[Check], ctx: AuditContext) -> AuditResult:
@@ -26,25 +31,42 @@ def _worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (-f.severity, f.check, f.subject)))
 
 
-def audit_firewall(inv: Inventory, policy_dir: Path,
-                   config_dir: Path | None = None) -> AuditResult:
+def audit_firewall(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
+                   snapshot: Snapshot | None = None) -> AuditResult:
     """The firewall audit of every saved configuration against the policy, with the proved
-    zone reach."""
+    zone reach (one gateway at a time, and composed along paths through several firewalls).
+
+    With ``snapshot``, the rulesets are the ones collected from the devices (see
+    :mod:`egovops.audit.collected`), and what the snapshot lacks is reported as findings.
+    """
     from egovops.audit.firewall import (  # noqa: PLC0415 - BDD machinery only when needed
         FirewallAudit,
         load_gateway_rulesets,
         zone_reach,
     )
+    from egovops.audit.reach import composed_zone_reach  # noqa: PLC0415
     from egovops.load.policy import load_policy  # noqa: PLC0415 - import cycle
 
-    gateways = load_gateway_rulesets(inv, config_dir)
+    checks: tuple[str, ...] = FirewallAudit.CHECKS
+    extra: tuple[Finding, ...] = ()
+    if snapshot is not None:
+        from egovops.audit import collected  # noqa: PLC0415
+
+        if config_dir is not None:
+            raise UsageError("--snapshot and --config-dir exclude each other: audit either "
+                             "what was collected or the candidate files")
+        found = collected.load_snapshot_rulesets(inv, snapshot)
+        gateways, extra, checks = found.gateways, found.findings, (*checks, *collected.CHECKS)
+    else:
+        gateways = load_gateway_rulesets(inv, config_dir)
     policy = load_policy(policy_dir, inv)
-    return AuditResult(findings=_worst_first(FirewallAudit(inv, policy, gateways).run()),
-                       checks=FirewallAudit.CHECKS, reach=tuple(zone_reach(gateways)))
+    findings = [*FirewallAudit(inv, policy, gateways).run(), *extra]
+    return AuditResult(findings=_worst_first(findings), checks=checks,
+                       reach=(*zone_reach(gateways), *composed_zone_reach(inv, gateways)))
 
 
 def audit_site(inv: Inventory, policy_dir: Path | None = None,
-               config_dir: Path | None = None) -> AuditResult:
+               config_dir: Path | None = None, snapshot: Snapshot | None = None) -> AuditResult:
     """Isolation checks, plus the firewall audit when a policy folder is given: one result,
     worst findings first."""
     from egovops.audit.isolation import ISOLATION_CHECKS  # noqa: PLC0415 - import cycle
@@ -52,7 +74,7 @@ def audit_site(inv: Inventory, policy_dir: Path | None = None,
     isolated = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
     if policy_dir is None:
         return isolated
-    walled = audit_firewall(inv, policy_dir, config_dir)
+    walled = audit_firewall(inv, policy_dir, config_dir, snapshot)
     return AuditResult(findings=_worst_first((*isolated.findings, *walled.findings)),
                        checks=(*isolated.checks, *walled.checks), reach=walled.reach)
 

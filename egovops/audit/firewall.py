@@ -14,13 +14,12 @@ the destination side.
 Chains. Base chains are grouped by hook. Forwarding hooks (``forward``, ACLs applied to
 interfaces, USG ``security-policy``, H3C zone pairs) carry traffic between zones: a packet gets
 through a hook when every base chain on it accepts it (netfilter semantics). ``input`` and
-VTY/SSH line ACLs guard the device's own management plane. Each hook is judged on its own; paths
-that cross several gateways in a row are not composed (one gateway at a time).
+VTY/SSH line ACLs guard the device's own management plane. Each hook is judged on its own here;
+paths that cross several firewalls in a row are composed by :mod:`egovops.audit.reach`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 from egovops.errors import ConfigError, Problem
 from egovops.firewall.analysis import AnomalyKind, analyze, decide, verdict_sets
 from egovops.firewall.flatten import FlatChain, flatten
-from egovops.firewall.model import Action, ConnState, Match, PortRange, Ruleset
+from egovops.firewall.model import Action, ConnState, IPNetwork, Match, PortRange, Ruleset
 from egovops.firewall.packetset import HeaderSpace, PacketSet
 from egovops.firewall.ruleset_file import read_ruleset
 from egovops.model.findings import Finding, Severity, ZoneReach
@@ -87,13 +86,22 @@ class GatewayRuleset:
         return list(self.zone_matches)
 
 
-def _internal_prefixes(inv: Inventory) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _internal_prefixes(inv: Inventory) -> tuple[IPNetwork, ...]:
     return tuple(p for z in inv.zones if z.kind is not ZoneKind.INTERNET for p in z.prefixes)
+
+
+def zone_addresses(inv: Inventory, zone_id: str) -> tuple[tuple[IPNetwork, ...], bool]:
+    """The addresses of a zone as (prefixes, negated): its own prefixes, or for a zone without
+    prefixes (the internet) every address outside the other zones' prefixes."""
+    zone = inv.zone_by_id[zone_id]
+    if zone.prefixes and zone.kind is not ZoneKind.INTERNET:
+        return tuple(zone.prefixes), False
+    internal = _internal_prefixes(inv)
+    return internal, bool(internal)
 
 
 def zone_matches(inv: Inventory, device: Device) -> dict[str, tuple[Match, Match]]:
     """For each zone the device touches: the match for packets from it and to it."""
-    internal = _internal_prefixes(inv)
     zones: dict[str, Zone] = {}
     for iface in device.interfaces:
         zone = inv.zone_by_id[iface.zone or device.zone]
@@ -104,15 +112,10 @@ def zone_matches(inv: Inventory, device: Device) -> dict[str, tuple[Match, Match
     for zone in sorted(zones.values(), key=lambda z: [x.id for x in inv.zones].index(z.id)):
         ifaces = tuple(i.name for i in device.interfaces if (i.zone or device.zone) == zone.id)
         vendor = tuple(name for name, zid in device.firewall_zones.items() if zid == zone.id)
-        if zone.prefixes and zone.kind is not ZoneKind.INTERNET:
-            addresses, negated = tuple(zone.prefixes), False
-        else:
-            addresses, negated = internal, True
+        addresses, negated = zone_addresses(inv, zone.id)
         result[zone.id] = (
-            Match(src=addresses, src_negated=negated and bool(addresses), in_interfaces=ifaces,
-                  src_zones=vendor),
-            Match(dst=addresses, dst_negated=negated and bool(addresses), out_interfaces=ifaces,
-                  dst_zones=vendor),
+            Match(src=addresses, src_negated=negated, in_interfaces=ifaces, src_zones=vendor),
+            Match(dst=addresses, dst_negated=negated, out_interfaces=ifaces, dst_zones=vendor),
         )
     return result
 
@@ -129,6 +132,17 @@ def service_matches(services: Iterable[Service]) -> list[Match]:
         ports = tuple(PortRange(p.lo, p.hi) for p in service.ports)
         out.append(Match(protocols=(proto,), dports=ports))
     return out
+
+
+def gateway_ruleset(inv: Inventory, device: Device, ruleset: Ruleset) -> GatewayRuleset:
+    """One device's parsed ruleset, flattened, in a header space of its own; raises
+    :class:`ConfigError` on jump loops."""
+    chains = flatten(ruleset)
+    zm = zone_matches(inv, device)
+    matches = [fr.rule.match for c in chains for fr in c.rules]
+    matches += [m for c in chains for fr in c.rules for m in (*fr.guard, *fr.excluded)]
+    matches += [m for pair in zm.values() for m in pair]
+    return GatewayRuleset(device, ruleset, chains, HeaderSpace.for_matches(matches), zm)
 
 
 def load_gateway_rulesets(
@@ -149,24 +163,21 @@ def load_gateway_rulesets(
         else:
             path = Path(inv.root) / device.config
         try:
-            ruleset = read_ruleset(path, device.platform_info.firewall_format)
-            chains = flatten(ruleset)
+            loaded.append(gateway_ruleset(
+                inv, device, read_ruleset(path, device.platform_info.firewall_format)))
         except ConfigError as exc:
             problems.extend(exc.problems or [Problem(str(path), 0, 0, exc.summary, "config")])
             continue
-        zm = zone_matches(inv, device)
-        matches = [fr.rule.match for c in chains for fr in c.rules]
-        matches += [m for c in chains for fr in c.rules for m in (*fr.guard, *fr.excluded)]
-        matches += [m for pair in zm.values() for m in pair]
-        loaded.append(GatewayRuleset(device, ruleset, chains, HeaderSpace.for_matches(matches),
-                                     zm))
     if problems:
         raise ConfigError(f"{len(problems)} problem(s) in device configurations", problems)
     return tuple(loaded)
 
 
 def zone_reach(gateways: Iterable[GatewayRuleset]) -> list[ZoneReach]:
-    """For every gateway, forwarding hook and ordered pair of zones it touches: what passes."""
+    """For every gateway, forwarding hook and ordered pair of zones it touches: what passes.
+
+    One hook of one gateway at a time; :func:`egovops.audit.reach.composed_zone_reach` adds
+    what passes along paths that cross several firewalls."""
     found: list[ZoneReach] = []
     for gw in gateways:
         for hook, chains in gw.hooks().items():

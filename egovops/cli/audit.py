@@ -6,7 +6,6 @@ Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 bad input.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -23,6 +22,7 @@ from egovops.audit.base import AuditContext
 from egovops.audit.engine import apply_waivers, audit_firewall, audit_site
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
+from egovops.collect.snapshot import Snapshot, newest_snapshot
 from egovops.errors import UsageError, display_path
 from egovops.fsio import write_atomic
 from egovops.load import load_inventory
@@ -133,12 +133,7 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
                                 generated=datetime.now(UTC), version=__version__, lang=st.lang,
                                 zones=tuple(z.id for z in inv.zones))
             text = REPORTERS[fmt.value].render(result, ctx)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            write_atomic(output, text)
-            st.err.print(st.t("written", path=display_path(output)), highlight=False,
-                         markup=False)
+        st.emit(text, output)
         return
     t = st.t
     if result.reach:
@@ -173,24 +168,48 @@ ConfigDirOpt = Annotated[Path | None, typer.Option(
     "(audit candidate configurations before deploying them)")]
 
 
+SnapshotOpt = Annotated[Path | None, typer.Option(
+    "--snapshot", "-s", help="audit the rulesets collected by `egovops collect` in this "
+    "snapshot folder (or the newest snapshot of the site in this parent folder) instead of "
+    "the saved config: files")]
+
+
+def _snapshot(st: State, inv: Inventory, snapshot: Path | None,
+              config_dir: Path | None) -> Snapshot | None:
+    """The snapshot to audit (a snapshot folder, or the site's newest in a parent folder)."""
+    if snapshot is None:
+        return None
+    if config_dir is not None:
+        raise UsageError("--snapshot and --config-dir exclude each other: audit either what "
+                         "was collected or the candidate files")
+    snap = Snapshot(newest_snapshot(snapshot, inv.site.id))
+    when = str(snap.manifest.get("finished") or snap.manifest.get("started") or "?")
+    st.err.print(st.t("audit.snapshot", path=display_path(snap.path), when=when),
+                 highlight=False, markup=False)
+    return snap
+
+
 @app.command()
 def firewall(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
+    snapshot: SnapshotOpt = None,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
     textfile: TextfileOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
-    """Audit every device's saved ruleset (devices with `config:`) against the policy: default
-    deny, over-broad rules, risky services from untrusted zones, management plane, logging,
-    required and undeclared flows, and rule anomalies."""
+    """Audit every device's saved ruleset (devices with `config:`), or with --snapshot the
+    rulesets collected from the devices, against the policy: default deny, over-broad rules,
+    risky services from untrusted zones, management plane, logging, required and undeclared
+    flows, and rule anomalies."""
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = _waive(audit_firewall(inv, policy, config_dir), inv, as_of)
+    snap = _snapshot(st, inv, snapshot, config_dir)
+    result = _waive(audit_firewall(inv, policy, config_dir, snap), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
 
 
@@ -199,6 +218,7 @@ def all_checks(
     path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
+    snapshot: SnapshotOpt = None,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
@@ -209,5 +229,6 @@ def all_checks(
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    result = _waive(audit_site(inv, policy, config_dir), inv, as_of)
+    snap = _snapshot(st, inv, snapshot, config_dir)
+    result = _waive(audit_site(inv, policy, config_dir, snap), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)

@@ -27,7 +27,6 @@ from egovops.export import (
     render_image,
     site_file_schema,
 )
-from egovops.fsio import write_atomic
 from egovops.load import load_inventory
 from egovops.model import Inventory, format_rate
 from egovops.topology import (
@@ -87,16 +86,6 @@ class GraphLevel(StrEnum):
     NODES = "nodes"
 
 
-def _emit(text: str | bytes, output: Path | None, st: State) -> None:
-    if output is None:
-        if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
-            sys.stdout.flush()
-        else:
-            sys.stdout.write(text)
-        return
-    write_atomic(output, text)
-    st.err.print(st.t("written", path=display_path(output)), highlight=False, markup=False)
 
 
 @app.command()
@@ -366,15 +355,15 @@ def graph(
     inv = load_inventory(path)
     if fmt is GraphFormat.JSON:
         text = json.dumps(_graph_json(inv), ensure_ascii=False, indent=2) + "\n"
-        _emit(text, output, st)
+        st.emit(text, output)
         return
     if fmt in (GraphFormat.SVG, GraphFormat.PNG) and output is None and sys.stdout.isatty():
         raise UsageError(f"refusing to write {fmt.value} to a terminal; use --output FILE")
     dot_text = render_dot(inv, "nodes" if level is GraphLevel.NODES else "devices")
     if fmt is GraphFormat.DOT:
-        _emit(dot_text, output, st)
+        st.emit(dot_text, output)
     else:
-        _emit(render_image(dot_text, "svg" if fmt is GraphFormat.SVG else "png"), output, st)
+        st.emit(render_image(dot_text, "svg" if fmt is GraphFormat.SVG else "png"), output)
 
 
 def _graph_json(inv: Inventory) -> dict[str, Any]:
@@ -395,7 +384,7 @@ def export_ansible(path: PathArg, output: OutputOpt = None) -> None:
     zone, tier, role, platform, unit and node; secrets as lookups of their references."""
     st = state()
     inv = load_inventory(path)
-    _emit(json.dumps(ansible_inventory(inv), ensure_ascii=False, indent=2) + "\n", output, st)
+    st.emit(json.dumps(ansible_inventory(inv), ensure_ascii=False, indent=2) + "\n", output)
 
 
 @export_app.command("json")
@@ -408,14 +397,14 @@ def export_json(
     st = state()
     inv = load_inventory(path)
     data = inventory_json(inv, origins=origins)
-    _emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output, st)
+    st.emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output)
 
 
 @app.command()
 def schema(output: OutputOpt = None) -> None:
     """JSON Schema of an inventory file (point your editor's YAML plugin at it)."""
     st = state()
-    _emit(json.dumps(site_file_schema(), ensure_ascii=False, indent=2) + "\n", output, st)
+    st.emit(json.dumps(site_file_schema(), ensure_ascii=False, indent=2) + "\n", output)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from egovops.cli.lab import app as lab_app
 from egovops.cli.metrics import app as metrics_app
 from egovops.cli.pki import app as pki_app
 from egovops.cli.plan import app as plan_app
+from egovops.cli.probe import probe_command
 from egovops.cli.state import reset_state, state
 
 
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(audit_app, name="audit")
+audit_app.command("probe")(probe_command)
 app.add_typer(firewall_app, name="firewall")
 app.add_typer(pki_app, name="pki")
 app.add_typer(lab_app, name="lab")

@@ -7,7 +7,6 @@ snapshot, the PKI ledger and the emergency plan. Exit 0, or 2 on bad input.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +14,6 @@ import typer
 from prometheus_client.exposition import generate_latest
 
 from egovops.cli.state import state
-from egovops.errors import display_path
-from egovops.fsio import write_atomic
 from egovops.load.policy import default_policy_dir
 from egovops.metrics.collectors import build_registry
 from egovops.metrics.planfile import load_plan
@@ -59,9 +56,4 @@ def dump(
                                  policy_dir=default_policy_dir(),
                                  plan=load_plan(plan_file) if plan_file else None)
     text = generate_latest(build_registry(site_state))
-    if output is None:
-        sys.stdout.write(text.decode("utf-8"))
-        sys.stdout.flush()
-        return
-    write_atomic(output, text)
-    st.err.print(st.t("written", path=display_path(output)), highlight=False, markup=False)
+    st.emit(text, output)

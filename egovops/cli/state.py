@@ -6,10 +6,13 @@ import json
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from egovops.errors import display_path
+from egovops.fsio import write_atomic
 from egovops.i18n import Lang, Messages, detect_lang
 
 
@@ -39,6 +42,20 @@ class State:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
         sys.stdout.write("\n")
         sys.stdout.flush()
+
+    def emit(self, text: str | bytes, output: Path | None) -> None:
+        """A rendered artefact: on stdout, or written atomically to ``output`` (and said so
+        on stderr)."""
+        if output is None:
+            if isinstance(text, bytes):
+                sys.stdout.buffer.write(text)
+            else:
+                sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        write_atomic(output, text)
+        self.err.print(self.t("written", path=display_path(output)), highlight=False,
+                       markup=False)
 
 
 STATE = State()

@@ -115,3 +115,37 @@ class Snapshot:
         """Raw configuration ``name`` of ``device``, if collected."""
         path = self.path / "configs" / device / name
         return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def config_path(snapshot: Path, device: str, name: str) -> Path:
+    """Where raw configuration ``name`` of ``device`` is stored in a snapshot folder."""
+    return Path(snapshot) / "configs" / device / name
+
+
+def newest_snapshot(folder: Path, site: str) -> Path:
+    """``folder`` itself when it is a snapshot, else its newest snapshot of ``site``.
+
+    Newest means the latest ``finished`` time in the manifest (then the folder name). Hidden
+    folders (snapshots still being written) are skipped. Raises :class:`InputError` when
+    ``folder`` is neither a snapshot nor holds one of ``site``.
+    """
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return folder
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such snapshot folder")
+    found: list[tuple[str, str, Path]] = []
+    for child in folder.iterdir():
+        if child.name.startswith(".") or not (child / MANIFEST).is_file():
+            continue
+        try:
+            manifest = json.loads((child / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue  # reported when chosen explicitly; here it is just not a candidate
+        if isinstance(manifest, dict) and manifest.get("site") == site:
+            found.append((str(manifest.get("finished") or manifest.get("started") or ""),
+                          child.name, child))
+    if not found:
+        raise InputError(f"{folder}: not a snapshot (no {MANIFEST}) and holds no snapshot of "
+                         f"site {site!r}")
+    return max(found)[2]

@@ -152,7 +152,7 @@ def plan_lab(inv: Inventory, state_dir: Path | None = None) -> LabPlan:
             linked[link.a.device].add(link.a.interface)
             linked[link.b.device].add(link.b.interface)
 
-    routes = _routes(inv, lab_devices)
+    routes = static_routes(inv, lab_devices)
     nodes: list[NodePlan] = []
     for dev in lab_devices.values():
         creds = dev.credentials
@@ -184,7 +184,7 @@ def plan_lab(inv: Inventory, state_dir: Path | None = None) -> LabPlan:
                    veths=tuple(veths), skipped=tuple(skipped))
 
 
-def _routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple[Route, ...]]:
+def static_routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple[Route, ...]]:
     """Static routes: every subnet of a lab device, reached along the fewest hops.
 
     The graph is the declared links between lab devices; a path may pass through a device only

@@ -67,7 +67,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class ZoneReach:
-    """What one zone can send to another through one gateway hook (proved from its ruleset)."""
+    """What one zone can send to another through one gateway hook, or along paths through
+    several firewalls (proved from their rulesets)."""
 
     source: str
     target: str
@@ -78,9 +79,20 @@ class ZoneReach:
     size: int
     """Exact number of packets (header combinations) in the set."""
     example: str
+    paths: tuple[tuple[str, ...], ...] = ()
+    """For reach composed across several firewalls (``hook`` is then empty): the firewall
+    sequences, one per alternative path, whose packets this entry unites."""
+
+    @property
+    def via(self) -> str:
+        """The firewalls crossed: ``fw1,fw2`` in order, alternatives joined by `` | ``; for one
+        gateway hook ``device (hook)``."""
+        if self.paths:
+            return " | ".join(",".join(p) for p in self.paths)
+        return f"{self.device} ({self.hook})"
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target}: {self.description} via {self.device} ({self.hook})"
+        return f"{self.source} -> {self.target}: {self.description} via {self.via}"
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ class HtmlReporter:
         for r in result.reach:
             rows.append(f"<tr><td>{escape(r.source)}</td><td>{escape(r.target)}</td>"
                         f"<td><code>{escape(r.description)}</code></td>"
-                        f"<td>{escape(r.device)} ({escape(r.hook)})</td>"
+                        f"<td>{escape(r.via)}</td>"
                         f"<td><small>{escape(r.example)}</small></td></tr>")
         rows.append("</table>")
         return rows

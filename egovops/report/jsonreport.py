@@ -32,7 +32,8 @@ def result_json(result: AuditResult) -> dict[str, Any]:
         "waived": [finding_json(f) for f in result.waived],
         "reach": [
             {"source": r.source, "target": r.target, "device": r.device, "hook": r.hook,
-             "packets": r.description, "size": r.size, "example": r.example}
+             "packets": r.description, "size": r.size, "example": r.example,
+             "paths": [list(p) for p in r.paths]}
             for r in result.reach
         ],
     }

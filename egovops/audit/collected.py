@@ -1,0 +1,210 @@
+"""Firewall rulesets from a collection snapshot: audit what runs on the devices.
+
+``egovops audit firewall|all --snapshot DIR`` takes each device's ruleset from a snapshot
+written by ``egovops collect`` (:mod:`egovops.collect.snapshot`) instead of the inventory's saved
+``config:`` file. Which collected file, by the platform's firewall format:
+
+==============  ===========================================================================
+format          files tried, in order
+==============  ===========================================================================
+nftables        ``nftables.json`` (``nft -j list ruleset``), ``nftables`` (``nft list
+                ruleset``), ``running`` (napalm's copy of the listing; format detected)
+iptables        ``iptables`` (``iptables-save``), ``running`` (format detected)
+vendor formats  ``running`` (the running configuration), read in the platform's format
+none            ``running``, format detected
+==============  ===========================================================================
+
+``nft -j`` prints one line, so the JSON gives no line numbers. When the text listing of the
+same run reads to the same chains and rules, findings cite its ``file:line`` instead (the JSON
+still decides what is audited); otherwise they cite the JSON file.
+
+Rules (each device of the inventory):
+
+* ``config:`` set, the device missing from the snapshot, failed in it, or collected without a
+  ruleset → finding ``firewall.snapshot-missing`` (high): an unaudited gateway is not proven.
+  There is no fall-back to the saved file.
+* ``config:`` set, the collected ruleset has no base chain (``nft flush ruleset``) →
+  ``firewall.snapshot-empty``: critical for a zone's declared gateway, else high.
+* ``config:`` set, the collected ruleset cannot be read → :class:`ConfigError` listing every
+  problem with the snapshot file's ``file:line`` (exit 2), as for saved files.
+* no ``config:``, a ruleset collected with at least one base chain → audited like the others
+  (it is a firewall that exists) and said so by an info finding ``firewall.snapshot-only``; if
+  it cannot be read, that finding is low and says why. A collected ruleset without base chains
+  filters nothing and is not a firewall.
+
+A snapshot of another site is a usage error (:class:`UsageError`, exit 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from egovops.audit.firewall import GatewayRuleset, gateway_ruleset
+from egovops.collect.snapshot import Snapshot, config_path
+from egovops.errors import ConfigError, Problem, UsageError, display_path
+from egovops.firewall.model import Ruleset
+from egovops.firewall.ruleset_file import read_ruleset
+from egovops.model.findings import Finding, Severity
+from egovops.model.inventory import Device, Inventory
+
+CHECKS = ("firewall.snapshot-missing", "firewall.snapshot-empty", "firewall.snapshot-only")
+MLPS_AUDIT = "GB/T 22239-2019 8.1.3.2 访问控制"
+
+COLLECTED_FILES: dict[str | None, tuple[tuple[str, str | None], ...]] = {
+    "nftables": (("nftables.json", "nftables-json"), ("nftables", "nftables"), ("running", None)),
+    "iptables": (("iptables", "iptables"), ("running", None)),
+    None: (("running", None),),
+}
+"""Per firewall format: (collected file, format to read it as; ``None`` = detect), in order of
+preference. Vendor formats read ``running`` in their own format."""
+
+
+@dataclass(frozen=True)
+class SnapshotRulesets:
+    """The gateways read from a snapshot and what the snapshot could not prove."""
+
+    snapshot: Path
+    gateways: tuple[GatewayRuleset, ...]
+    findings: tuple[Finding, ...]
+
+
+def collected_files(device: Device) -> tuple[tuple[str, str | None], ...]:
+    """Collected files that may hold the device's ruleset, best first."""
+    fmt = device.platform_info.firewall_format
+    return COLLECTED_FILES.get(fmt, (("running", fmt),))
+
+
+def _same_rules(a: Ruleset, b: Ruleset) -> bool:
+    if len(a.chains) != len(b.chains):
+        return False
+    for ca, cb in zip(a.chains, b.chains, strict=True):
+        if ((ca.name, ca.table, ca.family, ca.hook, ca.policy, len(ca.rules))
+                != (cb.name, cb.table, cb.family, cb.hook, cb.policy, len(cb.rules))):
+            return False
+        for ra, rb in zip(ca.rules, cb.rules, strict=True):
+            if (ra.match, ra.action, ra.target, ra.log) != (rb.match, rb.action, rb.target,
+                                                            rb.log):
+                return False
+    return True
+
+
+def with_listing_lines(ruleset: Ruleset, listing: Ruleset) -> Ruleset:
+    """``ruleset`` (from ``nft -j``) citing the lines of ``listing`` (``nft list ruleset`` of
+    the same run) when both read to the same chains and rules; else ``ruleset`` unchanged."""
+    if not _same_rules(ruleset, listing):
+        return ruleset
+    chains = tuple(
+        replace(cj, source=ct.source, rules=tuple(
+            replace(rj, source=rt.source, text=rt.text or rj.text)
+            for rj, rt in zip(cj.rules, ct.rules, strict=True)))
+        for cj, ct in zip(ruleset.chains, listing.chains, strict=True)
+    )
+    return replace(ruleset, chains=chains)
+
+
+def _read(snap: Snapshot, device: Device) -> tuple[Ruleset, Path] | None:
+    """The device's collected ruleset and its file, or ``None`` when none was collected.
+
+    Raises :class:`ConfigError` when the chosen file cannot be read.
+    """
+    for name, fmt in collected_files(device):
+        path = config_path(snap.path, device.id, name)
+        if not path.is_file():
+            continue
+        ruleset = read_ruleset(path, fmt)
+        if fmt == "nftables-json":
+            listing = config_path(snap.path, device.id, "nftables")
+            if listing.is_file() and any(not r.source.line for c in ruleset.chains
+                                         for r in c.rules):
+                # the JSON decides; the listing only lends its line numbers, if it can
+                with contextlib.suppress(ConfigError):
+                    ruleset = with_listing_lines(ruleset, read_ruleset(listing, "nftables"))
+        return ruleset, path
+    return None
+
+
+def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
+    """Every device's ruleset from ``snap`` under the rules of the module docstring."""
+    if snap.site != inv.site.id:
+        raise UsageError(f"snapshot {display_path(snap.path)} is of site {snap.site!r}, the "
+                         f"inventory of {inv.site.id!r}")
+    gateway_ids = {g for z in inv.zones for g in z.gateways}
+    where = display_path(snap.path)
+    findings: list[Finding] = []
+    problems: list[Problem] = []
+    loaded: list[GatewayRuleset] = []
+
+    def add(check: str, severity: Severity, device: Device, title: str, evidence: str,
+            remediation: str, origin: str = "") -> None:
+        findings.append(Finding(
+            check=check, severity=severity, title=f"{device.id}: {title}",
+            subject=f"{device.id}:snapshot", evidence=evidence,
+            remediation=remediation, origin=origin or str(device.origin or ""),
+            mlps=MLPS_AUDIT))
+
+    for device in inv.devices:
+        entry = snap.devices.get(device.id)
+        try:
+            read = _read(snap, device) if device.id in snap.facts else None
+        except ConfigError as exc:
+            if device.config is not None:
+                problems.extend(exc.problems or [Problem(where, 0, 0, exc.summary, "config")])
+            else:
+                first = exc.problems[0] if exc.problems else None
+                add("firewall.snapshot-only", Severity.LOW, device,
+                    "collected ruleset not audited: it cannot be read",
+                    f"{exc.summary}" + (f"; first: {first}" if first else ""),
+                    "save the device's configuration in the inventory (config:) once egovops "
+                    "reads it, or check the collection", first.location() if first else "")
+            continue
+        if read is None:
+            if device.config is None:
+                continue
+            if entry is None:
+                why = f"the device is not in snapshot {where} (not selected when collecting?)"
+            elif not entry.get("ok"):
+                why = (f"collecting it failed ({entry.get('error_kind') or 'error'}): "
+                       f"{entry.get('error') or 'no detail'}")
+            else:
+                tried = ", ".join(name for name, _ in collected_files(device))
+                facts = snap.facts.get(device.id)
+                notes = "; ".join(facts.warnings) if facts is not None else ""
+                why = (f"collected, but no ruleset was retrieved (looked for {tried})"
+                       + (f"; collector warnings: {notes}" if notes else ""))
+            add("firewall.snapshot-missing", Severity.HIGH, device,
+                "gateway ruleset not in the snapshot, not audited",
+                f"{why}; the saved {device.config} was not used in its place",
+                "collect the device again (egovops collect) and rerun the audit on the new "
+                "snapshot; an unaudited gateway is not proven")
+            continue
+        ruleset, path = read
+        if not ruleset.base_chains:
+            if device.config is None:
+                continue  # collected, filters nothing: not a firewall
+            add("firewall.snapshot-empty",
+                Severity.CRITICAL if device.id in gateway_ids else Severity.HIGH, device,
+                "running ruleset is empty: it filters nothing",
+                f"{display_path(path)} has no base chain, so every packet is forwarded "
+                f"(the saved {device.config} is not what runs)",
+                "load the reviewed configuration onto the device (nft -f / iptables-restore "
+                "/ the vendor's commit) and collect again", display_path(path))
+            continue
+        try:
+            loaded.append(gateway_ruleset(inv, device, ruleset))
+        except ConfigError as exc:
+            problems.extend(exc.problems or [Problem(display_path(path), 0, 0, exc.summary,
+                                                     "config")])
+            continue
+        if device.config is None:
+            add("firewall.snapshot-only", Severity.INFO, device,
+                "audited from the snapshot only (no config: in the inventory)",
+                f"ruleset {display_path(path)} was collected from the device and audited; the "
+                "inventory saves no configuration for it",
+                "save the reviewed configuration in the inventory (config:) so that changes "
+                "are audited before they are deployed", display_path(path))
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in collected device configurations",
+                          problems)
+    return SnapshotRulesets(snap.path, tuple(loaded), tuple(findings))

@@ -1,0 +1,206 @@
+"""Active isolation probes, part 2: send the plan's probes and compare with the static proof.
+
+Input: a :class:`~egovops.audit.probe.ProbePlan` and a :class:`ProbeSender` (the lab's network
+namespaces, :mod:`egovops.audit.probe_lab`; or a vantage host reached over SSH,
+:mod:`egovops.audit.probe_ssh`). Output: a :class:`ProbeRun`, one :class:`ProbeResult` per
+probe, whose disagreements with the static expectation are :class:`Finding`\\ s (check
+``probe.disagreement``) for the usual report formats.
+
+What an observation means:
+
+* ``reached``: the listener (lab) or the service (vantage) answered;
+* ``reached-closed``: the target host itself said the port is closed (TCP reset, ICMP port
+  unreachable) — only without a listener (vantage mode): the packet got there;
+* ``refused``: a reset although a listener was up (lab): something on the way rejected it;
+* ``unreachable``: an ICMP error came back (host unreachable, administratively prohibited);
+* ``filtered``: no answer within the timeout (dropped);
+* ``no-route``: the network is unreachable from the source;
+* ``no-answer``: a UDP probe without a listener got no answer: open or filtered, undecided;
+* ``error``: the probe could not be sent (reported, exit 3).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from egovops.audit.probe import Probe, ProbePlan
+from egovops.errors import EgovopsError
+from egovops.model.findings import AuditResult, Finding, Severity
+
+CHECK = "probe.disagreement"
+MLPS = "GB/T 22239-2019 8.1.3.1 a) 边界防护：跨越边界的访问和数据流通过受控接口进行通信"
+
+
+class ProbeError(EgovopsError):
+    """Raised when no probe can be sent: the lab is not up, not root, a tool is missing.
+
+    The message says what to do (``egovops lab up PATH``, run as root, install the tool).
+    """
+
+
+class VantageError(EgovopsError):
+    """Raised when the vantage host named with ``--from`` cannot be reached or used (SSH
+    failed, no credentials, ``nc`` or ``ping`` missing there): nothing was probed."""
+
+
+class Observed(StrEnum):
+    """What one probe saw (see the module docstring)."""
+
+    REACHED = "reached"
+    CLOSED = "reached-closed"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    FILTERED = "filtered"
+    NO_ROUTE = "no-route"
+    NO_ANSWER = "no-answer"
+    ERROR = "error"
+
+    @property
+    def got_through(self) -> bool | None:
+        """Whether the packet reached the target (``None``: cannot tell)."""
+        if self in (Observed.REACHED, Observed.CLOSED):
+            return True
+        if self in (Observed.NO_ANSWER, Observed.ERROR):
+            return None
+        return False
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a sender reports for one probe."""
+
+    observed: Observed
+    detail: str = ""
+    seconds: float = 0.0
+
+
+class Agreement(StrEnum):
+    """Whether reality matches the static proof."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    UNDECIDED = "undecided"
+    NOT_RUN = "not-run"
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One probe, what the static proof expected and what was observed."""
+
+    probe: Probe
+    observation: Observation
+
+    @property
+    def agreement(self) -> Agreement:
+        """``agree`` when the observation matches the expectation."""
+        through = self.observation.observed.got_through
+        if self.observation.observed is Observed.ERROR:
+            return Agreement.NOT_RUN
+        if through is None:
+            return Agreement.UNDECIDED
+        return Agreement.AGREE if through == self.probe.expected.allowed else Agreement.DISAGREE
+
+    def finding(self) -> Finding | None:
+        """The disagreement as a finding (``None`` when there is none)."""
+        if self.agreement is not Agreement.DISAGREE:
+            return None
+        p, exp, obs = self.probe, self.probe.expected, self.observation
+        zones = tuple(dict.fromkeys((p.source.zone, p.target.zone)))
+        where = (f"from {p.source} ({p.source.zone}) to {p.target} ({p.target.zone}) "
+                 f"{p.service.label}")
+        seen = f"observed {obs.observed.value}" + (f" ({obs.detail})" if obs.detail else "")
+        path = " > ".join(exp.path) if exp.path else "no route"
+        if not exp.allowed:
+            severity = Severity.CRITICAL if p.isolated else Severity.HIGH
+            title = (f"{p.source.zone} -> {p.target.zone} {p.service.label}: the static proof "
+                     f"says blocked, the probe got through to {p.target.device}")
+            if p.isolated:
+                remediation = (f"{', '.join(p.isolated)} must be physically isolated: find the "
+                               "link, device or route that joins it to the source's network "
+                               "(it is not in the inventory) and remove it")
+            else:
+                walls = ", ".join(exp.firewalls) or "the devices on the path"
+                remediation = (f"the running policy of {walls} differs from the saved "
+                               f"configuration ({exp.origin or 'inventory'}): compare the live "
+                               "ruleset with it, collect a snapshot (egovops collect) and audit "
+                               "it with `egovops audit firewall --snapshot`, then restore the "
+                               "approved policy")
+        else:
+            severity = Severity.MEDIUM
+            title = (f"{p.source.zone} -> {p.target.zone} {p.service.label}: the static proof "
+                     f"says allowed, the probe was blocked")
+            remediation = ("something the static model does not know blocks this flow: the "
+                           "running ruleset of the firewalls on the path, a host firewall on "
+                           f"{p.target.device}, or routing; check them against the saved "
+                           "configuration")
+        return Finding(
+            check=CHECK, severity=severity, title=title,
+            subject=f"{p.key}", origin=exp.origin,
+            evidence=f"probe {where}: {seen}; static proof: {exp.verdict} — {exp.reason}; "
+                     f"path {path}",
+            remediation=remediation, mlps=MLPS, zones=zones,
+        )
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """Every probe of a plan with its result."""
+
+    plan: ProbePlan
+    results: tuple[ProbeResult, ...]
+    mode: str
+    """``lab`` or ``ssh:<device>``."""
+    seconds: float
+
+    def findings(self) -> list[Finding]:
+        """The disagreements, worst first."""
+        found = [f for r in self.results if (f := r.finding()) is not None]
+        return sorted(found, key=lambda f: (-f.severity, f.subject))
+
+    def counts(self) -> dict[str, int]:
+        """Number of results per agreement value (every value present)."""
+        counts = {a.value: 0 for a in Agreement}
+        for r in self.results:
+            counts[r.agreement.value] += 1
+        return counts
+
+    @property
+    def not_run(self) -> tuple[ProbeResult, ...]:
+        """Probes that could not be sent."""
+        return tuple(r for r in self.results if r.agreement is Agreement.NOT_RUN)
+
+    def audit_result(self) -> AuditResult:
+        """The disagreements as an audit result (for the report formats and ``--fail-on``)."""
+        return AuditResult(findings=tuple(self.findings()), checks=(CHECK,))
+
+
+class ProbeSender(Protocol):
+    """Sends probes and reports what each saw."""
+
+    @property
+    def mode(self) -> str:
+        """``lab`` or ``ssh:<device>``: where the probes start."""
+        ...
+
+    def send(self, probes: Sequence[Probe], timeout: float) -> list[Observation]:
+        """One observation per probe, in order. A probe that cannot be sent is an
+        ``error`` observation; raise :class:`ProbeError` or :class:`VantageError` only when
+        none can."""
+        ...
+
+
+def run_probes(plan: ProbePlan, sender: ProbeSender, timeout: float = 1.5) -> ProbeRun:
+    """Send every probe of ``plan`` through ``sender`` and compare with the static proof."""
+    if not 0.2 <= timeout <= 30:
+        raise ProbeError(f"probe timeout {timeout:g} s: choose 0.2 to 30 seconds")
+    start = time.monotonic()
+    observations = sender.send(plan.probes, timeout) if plan.probes else []
+    if len(observations) != len(plan.probes):
+        raise ProbeError(f"{sender.mode}: {len(observations)} results for "
+                         f"{len(plan.probes)} probes")
+    results = tuple(ProbeResult(p, o) for p, o in zip(plan.probes, observations, strict=True))
+    return ProbeRun(plan, results, sender.mode, time.monotonic() - start)
