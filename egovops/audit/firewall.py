@@ -78,12 +78,31 @@ class GatewayRuleset:
         """
         result = self.space.from_match(Match(states=frozenset({ConnState.NEW})))
         for chain in chains:
-            result = result & verdict_sets(chain, self.space).get(Action.ACCEPT, self.space.empty)
+            result = result & chain_accepts(chain, self.space)
         return result
 
     def touching_zones(self) -> list[str]:
         """Zones this device has an interface in or maps a vendor zone to, in inventory order."""
         return list(self.zone_matches)
+
+
+def chain_accepts(chain: FlatChain, space: HeaderSpace) -> PacketSet:
+    """The packets one base chain lets on: those it accepts, and every packet of an address
+    family the chain does not see (an IPv4-only table leaves IPv6 unfiltered)."""
+    accepted = verdict_sets(chain, space).get(Action.ACCEPT, space.empty)
+    families = chain.families
+    if families is None:
+        return accepted
+    unseen = frozenset({4, 6}) - families
+    return accepted | space.from_match(Match(family=next(iter(unseen))))
+
+
+def _address_families(device: Device) -> set[int]:
+    """IP versions of the device's declared addresses (interfaces and management)."""
+    found: set[int] = {a.version for iface in device.interfaces for a in iface.addresses}
+    if device.mgmt is not None:
+        found.add(device.mgmt.version)
+    return found
 
 
 def _internal_prefixes(inv: Inventory) -> tuple[IPNetwork, ...]:
@@ -375,6 +394,11 @@ class FirewallAudit:
                    - gw.space.from_match(Match(in_interfaces=("lo",))))
         if mgmt_zone is not None and mgmt_zone.prefixes:
             outside = outside - gw.space.from_match(Match(src=tuple(mgmt_zone.prefixes)))
+        # only address families the device has an address in can reach it (an IPv4-only VTY
+        # ACL leaves IPv6 logins open, which matters once the device has an IPv6 address)
+        families = _address_families(gw.device)
+        if len(families) == 1:
+            outside = outside & gw.space.from_match(Match(family=next(iter(families))))
         local = gw.space.from_match(Match(dst_zones=("local",)))
         for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
             if is_management_hook(hook):

@@ -321,6 +321,10 @@ def _decide_hook(gw: GatewayRuleset, hook: str, chains: Sequence[FlatChain],
     """Netfilter order: a drop in any base chain of the hook is final."""
     decision: Decision | None = None
     for chain in chains:
+        if chain.families is not None and packet.family not in chain.families:
+            text = f"chain {chain.name} ({chain.family}) does not see IPv{packet.family}"
+            decision = Decision(gw.device.id, hook, True, text, gw.ruleset.source, reply)
+            continue
         rule, action = decide(chain, packet)
         if rule is not None:
             text, origin = rule.rule.text or rule.rule.name or str(action), str(rule.source)

@@ -39,10 +39,9 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from egovops.audit.firewall import GatewayRuleset, zone_addresses
-from egovops.firewall.analysis import verdict_sets
+from egovops.audit.firewall import GatewayRuleset, chain_accepts, zone_addresses
 from egovops.firewall.flatten import FlatChain, FlatRule
-from egovops.firewall.model import Action, ConnState, Match
+from egovops.firewall.model import ConnState, Match
 from egovops.firewall.packetset import HeaderSpace, PacketSet, interface_matches
 from egovops.model.findings import ZoneReach
 from egovops.model.inventory import DeviceRole, Inventory
@@ -307,9 +306,7 @@ class ReachComposer:
             result = self.space.empty  # zone-pair firewalls deny between zones without policy
         for hook in applied:
             for chain in hooks[hook]:
-                pinned = pin_chain(chain, ctx)
-                result = result & verdict_sets(pinned, self.space).get(Action.ACCEPT,
-                                                                       self.space.empty)
+                result = result & chain_accepts(pin_chain(chain, ctx), self.space)
         self._hops[key] = result
         return result
 

@@ -86,6 +86,10 @@ class FlatRule:
         return f"#{self.index} {where} [{' > '.join(self.path)}] {label}"
 
 
+CHAIN_FAMILIES: dict[str, frozenset[int]] = {"ip": frozenset({4}), "ip6": frozenset({6})}
+"""Chain family label → the only address family the chain sees (absent: all of them)."""
+
+
 @dataclass(frozen=True)
 class FlatChain:
     """A base chain as one first-match list of terminal rules, ending in its policy."""
@@ -98,6 +102,14 @@ class FlatChain:
     rules: tuple[FlatRule, ...]
     undefined: tuple[FlatRule, ...] = field(default=())
     """Jump/goto rules whose target chain does not exist (left out of ``rules``)."""
+
+    @property
+    def families(self) -> frozenset[int] | None:
+        """Address families whose packets cross this chain: an ``ip`` chain (nftables/iptables
+        ``ip`` table, an IPv4 interface ACL) never sees IPv6 packets and an ``ip6`` chain never
+        IPv4 ones, so neither rules nor policy decide the other family; ``None``: every packet
+        (``inet``, zone-based security policies, unified ACLs)."""
+        return CHAIN_FAMILIES.get(self.family)
 
 
 def flatten(ruleset: Ruleset) -> tuple[FlatChain, ...]:

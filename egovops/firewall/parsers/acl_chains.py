@@ -31,7 +31,8 @@ class Entry:
 
 @dataclass
 class AclDraft:
-    """One ACL: name, where it was declared, address family (``ip``/``ip6``) and entries."""
+    """One ACL: name, where it was declared, address family (``ip``/``ip6``; ``inet`` for
+    unified ACLs that hold both) and entries."""
 
     name: str
     line: int

@@ -291,12 +291,12 @@ class CiscoAsaParser:
         kind = kind_word.text.lower()
         if kind == "remark":
             remarks[name] = node.rest(cursor.index + 2)
-            acls.setdefault(name, AclDraft(name, node.line, step=1))
+            acls.setdefault(name, AclDraft(name, node.line, "inet", step=1))
             return
         if kind not in ("extended", "standard"):
             raise Unreadable(f"{kind} access lists are not supported", "unsupported",
                              kind_word.column)
-        acl = acls.setdefault(name, AclDraft(name, node.line, step=1))
+        acl = acls.setdefault(name, AclDraft(name, node.line, "inet", step=1))
         remark = remarks.pop(name, "")
         if cursor.words and cursor.words[-1].text.lower() == "inactive":
             acl.entries.append(Entry(None, node.line, []))  # keeps its line number, no effect

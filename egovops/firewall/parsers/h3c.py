@@ -207,9 +207,10 @@ class H3cParser:
                 for use in uses for rule in policy_rules[use.policy]
             )
             hooks[hook] = (f"zone-pair security source {source} destination {destination}",)
-            families = {"ip6" if u.policy.startswith("ipv6 ") else "ip" for u in uses}
+            # packets between zones that no rule permits are dropped whatever their family
+            # (an IPv4-only object-policy does not let IPv6 through), hence "inet"
             chains.append(Chain(name=name, rules=zoned, hook=hook, policy=Action.DROP,
-                                family=families.pop() if len(families) == 1 else "inet",
+                                family="inet",
                                 source=SourceRef(file, policies[uses[0].policy].line)))
         return {u.policy for uses in by_pair.values() for u in uses}
 

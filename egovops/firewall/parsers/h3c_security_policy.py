@@ -118,10 +118,10 @@ def read_security_policies(nodes: list[Node], objects: CiscoObjects, file: str,
                 by_family[family] += _rule(child, name, family, objects, file, log)
             except Unreadable as error:
                 log.add_error(child.line, error)
-    families = {6 if n.keywords[1] == "ipv6" else 4 for n in nodes}
+    # the default action (drop) decides packets of both families, also when only one of
+    # 'security-policy ip' / 'security-policy ipv6' is configured, hence "inet"
     return Chain(name=HOOK, rules=(*by_family[4], *by_family[6]), hook=HOOK,
-                 policy=Action.DROP,
-                 family="inet" if len(families) == 2 else ("ip6" if 6 in families else "ip"),
+                 policy=Action.DROP, family="inet",
                  source=SourceRef(file, nodes[0].line))
 
 

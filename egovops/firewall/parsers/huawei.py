@@ -425,8 +425,9 @@ class HuaweiParser:
                                      "syntax", child.words[0].column)
             except Unreadable as error:
                 log.add_error(child.line, error)
+        # one policy for IPv4 and IPv6: its default action decides packets of both families
         return Chain(name="security-policy", rules=tuple(rules), hook="security-policy",
-                     policy=default, family="ip", source=SourceRef(file, node.line))
+                     policy=default, family="inet", source=SourceRef(file, node.line))
 
     @staticmethod
     def _policy_rule(node: Node, objects: HuaweiObjects, file: str,
