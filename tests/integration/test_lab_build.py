@@ -9,7 +9,10 @@ import time
 import pytest
 
 from egovops.lab import System, lab_down, lab_status, lab_up
-from tests.integration.conftest import Lab, require_lab
+from egovops.lab.plan import ns_prefix
+from tests.integration.conftest import SITE, Lab, require_lab
+
+NS = ns_prefix(SITE)
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +28,7 @@ def test_every_device_is_a_namespace_with_its_declared_interfaces(lab: Lab) -> N
     assert status.up, status
     assert {n.device for n in status.nodes} == {d.id for d in lab.inventory.devices}
     for dev in lab.inventory.devices:
-        links = _links(f"egv-itest-{dev.id}")
+        links = _links(f"{NS}{dev.id}")
         addrs = {f"{a['local']}/{a['prefixlen']}" for a in links["lo"]["addr_info"]}  # type: ignore[attr-defined]
         assert f"{dev.mgmt}/32" in addrs
         for iface in dev.interfaces:
@@ -47,7 +50,7 @@ def test_nothing_is_added_to_the_host_namespace(lab: Lab) -> None:
 
 
 def test_firewall_loads_its_ruleset_in_its_namespace(lab: Lab) -> None:
-    out = subprocess.run(["ip", "netns", "exec", "egv-itest-lab-fw", "nft", "list", "ruleset"],
+    out = subprocess.run(["ip", "netns", "exec", f"{NS}lab-fw", "nft", "list", "ruleset"],
                          capture_output=True, text=True, check=True).stdout
     assert "policy drop" in out and "mgmt_hosts" in out
 
@@ -57,10 +60,10 @@ def test_routes_follow_the_topology_and_the_firewall_filters(lab: Lab) -> None:
         return subprocess.run(["ip", "netns", "exec", ns, "ping", "-c1", "-W1", address],
                               capture_output=True, check=False).returncode == 0
 
-    assert ping("egv-itest-lab-pc-finance", "10.20.0.9")        # across the backbone
-    assert ping("egv-itest-lab-jump", "10.21.1.10")              # management → outer
-    assert not ping("egv-itest-lab-pc-finance", "203.0.113.1")   # outer → internet: no ping
-    assert not ping("egv-itest-lab-in-pc", "10.20.0.1")          # inner has no way out
+    assert ping(f"{NS}lab-pc-finance", "10.20.0.9")        # across the backbone
+    assert ping(f"{NS}lab-jump", "10.21.1.10")              # management → outer
+    assert not ping(f"{NS}lab-pc-finance", "203.0.113.1")   # outer → internet: no ping
+    assert not ping(f"{NS}lab-in-pc", "10.20.0.1")          # inner has no way out
 
 
 def test_up_again_keeps_what_runs(lab: Lab) -> None:

@@ -12,7 +12,7 @@ from egovops.cli.main import main
 from egovops.collect.base import Timeouts
 from egovops.collect.runner import RunOptions, collect_devices
 from egovops.collect.snapshot import Snapshot, write_snapshot
-from tests.integration.conftest import BADPASS_RIGHT, Lab
+from tests.integration.conftest import BADPASS_RIGHT, SITE, Lab
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def _real(lab: Lab) -> list:  # type: ignore[type-arg]
 def test_collects_every_lab_device_over_ssh(lab: Lab, tmp_path: Path) -> None:
     devices = _real(lab)
     start = time.monotonic()
-    run = collect_devices(devices, site="itest", root=lab.path, environ=lab.environ,
+    run = collect_devices(devices, site=SITE, root=lab.path, environ=lab.environ,
                           options=FAST)
     assert time.monotonic() - start < 15
     assert not run.failed, run.failed
@@ -48,7 +48,7 @@ def test_collects_every_lab_device_over_ssh(lab: Lab, tmp_path: Path) -> None:
 
 
 def test_lldp_links_match_the_lab_definition(lab: Lab) -> None:
-    run = collect_devices(_real(lab), site="itest", root=lab.path, environ=lab.environ,
+    run = collect_devices(_real(lab), site=SITE, root=lab.path, environ=lab.environ,
                           options=FAST)
     found = set()
     for r in run.results:
@@ -67,7 +67,7 @@ def test_hung_sshd_and_wrong_password_fail_only_their_own_device(lab: Lab) -> No
     options = RunOptions(workers=4, timeouts=Timeouts(connect=1.5, command=5.0), retries=2,
                          backoff=0.1)
     start = time.monotonic()
-    run = collect_devices(picked, site="itest", root=lab.path, environ=env, options=options)
+    run = collect_devices(picked, site=SITE, root=lab.path, environ=env, options=options)
     took = time.monotonic() - start
     by_id = {r.device: r for r in run.results}
     assert by_id["lab-core"].ok
@@ -80,7 +80,7 @@ def test_hung_sshd_and_wrong_password_fail_only_their_own_device(lab: Lab) -> No
 
 
 def test_right_password_logs_in(lab: Lab) -> None:
-    run = collect_devices([lab.inventory.device_by_id["t-badpass"]], site="itest",
+    run = collect_devices([lab.inventory.device_by_id["t-badpass"]], site=SITE,
                           root=lab.path, environ=lab.environ, options=FAST)
     assert run.results[0].ok, run.results[0]
 
@@ -108,7 +108,7 @@ def test_collects_through_napalm_with_the_linux_driver(lab: Lab) -> None:
     from egovops.collect.napalm import NapalmCollector
 
     devices = [lab.inventory.device_by_id[i] for i in ("lab-fw", "lab-core", "lab-in-srv")]
-    run = collect_devices(devices, site="itest", root=lab.path, environ=lab.environ,
+    run = collect_devices(devices, site=SITE, root=lab.path, environ=lab.environ,
                           options=FAST, table=lambda _d: NapalmCollector("egovops_linux"))
     assert not run.failed, run.failed
     by_id = {r.device: r.facts for r in run.results}

@@ -14,8 +14,11 @@ from egovops.collect.drift import detect_drift
 from egovops.collect.runner import RunOptions, collect_devices
 from egovops.collect.snapshot import Snapshot, write_snapshot
 from egovops.lab import lab_up
+from egovops.lab.plan import ns_prefix
 from egovops.model.findings import Severity
-from tests.integration.conftest import Lab
+from tests.integration.conftest import SITE, Lab
+
+NS = ns_prefix(SITE)
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +27,7 @@ FAST = RunOptions(workers=8, timeouts=Timeouts(connect=2.0, command=5.0))
 
 def _snapshot(lab: Lab, target: Path) -> Path:
     devices = [d for d in lab.inventory.devices if not d.id.startswith("t-")]
-    run = collect_devices(devices, site="itest", root=lab.path, environ=lab.environ,
+    run = collect_devices(devices, site=SITE, root=lab.path, environ=lab.environ,
                           options=FAST)
     assert not run.failed
     return write_snapshot(run, target)
@@ -40,12 +43,12 @@ def test_missing_and_undeclared_links_are_drift(
 ) -> None:
     ip = ["ip"]
     # pull the fibre between lab-agg-west and lab-acc-west-a …
-    subprocess.run([*ip, "-n", "egv-itest-lab-agg-west", "link", "del", "eth1"], check=True)
+    subprocess.run([*ip, "-n", f"{NS}lab-agg-west", "link", "del", "eth1"], check=True)
     # … and patch an inner desk straight into an outer desk (an isolation breach)
-    subprocess.run([*ip, "link", "add", "eth9", "netns", "egv-itest-lab-in-pc", "type", "veth",
-                    "peer", "name", "eth9", "netns", "egv-itest-lab-pc-finance"], check=True)
+    subprocess.run([*ip, "link", "add", "eth9", "netns", f"{NS}lab-in-pc", "type", "veth",
+                    "peer", "name", "eth9", "netns", f"{NS}lab-pc-finance"], check=True)
     try:
-        for ns in ("egv-itest-lab-in-pc", "egv-itest-lab-pc-finance"):
+        for ns in (f"{NS}lab-in-pc", f"{NS}lab-pc-finance"):
             subprocess.run([*ip, "-n", ns, "link", "set", "eth9", "up"], check=True)
         time.sleep(3)
         folder = _snapshot(lab, tmp_path)
@@ -58,10 +61,10 @@ def test_missing_and_undeclared_links_are_drift(
         assert ("drift.interface-down", "lab-agg-west:eth1") in by_check
         code = main(["--lang", "en", "inventory", "drift", str(lab.path), "--snapshot",
                      str(folder)])
-        out = capsys.readouterr().out
-        assert code == 1
+        out, err = capsys.readouterr()
+        assert code == 1, err
         assert "critical" in out and "lab-in-pc:eth9" in out
     finally:
-        subprocess.run([*ip, "-n", "egv-itest-lab-in-pc", "link", "del", "eth9"], check=False)
+        subprocess.run([*ip, "-n", f"{NS}lab-in-pc", "link", "del", "eth9"], check=False)
         lab_up(lab.plan, environ=lab.environ)  # puts the pulled veth back
         time.sleep(2)
