@@ -81,6 +81,24 @@ class GatewayRuleset:
             result = result & chain_accepts(chain, self.space)
         return result
 
+    def seen_by(self, hook: str) -> PacketSet:
+        """The packets a hook sees at all: an interface ACL (hook ``<acl>:in|out``) those
+        entering or leaving the interfaces it is applied to, a zone-pair policy
+        (``<policy>:<from>-><to>``) those between its two vendor zones, any other hook every
+        packet. Packets a hook does not see are neither accepted nor blocked by it."""
+        target = hook.rpartition(":")[2]
+        if target in ("in", "out"):
+            ifaces = tuple(dict.fromkeys(
+                p.split()[-1] for p in self.ruleset.objects.get(hook, ()) if p.split()))
+            if not ifaces:
+                return self.space.empty
+            return self.space.from_match(Match(in_interfaces=ifaces) if target == "in"
+                                         else Match(out_interfaces=ifaces))
+        if "->" in target:
+            source, _, destination = target.partition("->")
+            return self.space.from_match(Match(src_zones=(source,), dst_zones=(destination,)))
+        return self.space.universe
+
     def touching_zones(self) -> list[str]:
         """Zones this device has an interface in or maps a vendor zone to, in inventory order."""
         return list(self.zone_matches)
@@ -200,7 +218,7 @@ def zone_reach(gateways: Iterable[GatewayRuleset]) -> list[ZoneReach]:
     found: list[ZoneReach] = []
     for gw in gateways:
         for hook, chains in gw.hooks().items():
-            accepted = gw.accepted(chains)
+            accepted = gw.accepted(chains) & gw.seen_by(hook)
             for a in gw.touching_zones():
                 for b in gw.touching_zones():
                     if a == b:
@@ -361,7 +379,7 @@ class FirewallAudit:
         if not untrusted:
             return
         for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
-            accepted = gw.accepted(chains)
+            accepted = gw.accepted(chains) & gw.seen_by(hook)
             for zone, from_zone in untrusted:
                 source = accepted & gw.space.from_match(from_zone)
                 for risky in self.policy.risky_services:
@@ -447,7 +465,11 @@ class FirewallAudit:
     def _flows(self, gw: GatewayRuleset) -> None:
         touching = gw.touching_zones()
         for hook, chains in gw.hooks().items():
-            accepted = gw.accepted(chains)
+            # a hook judges only what it sees: an ACL on another interface or another zone
+            # pair's policy neither blocks a flow (unseen packets count as let on) nor reports
+            # it as undeclared
+            seen = gw.seen_by(hook)
+            accepted = gw.accepted(chains) & seen
             for a in touching:
                 for b in touching:
                     if a == b:
@@ -468,7 +490,7 @@ class FirewallAudit:
                         flow_set = flow_set & services
                         declared = declared | flow_set
                         if flow.required:
-                            blocked = self._blocked(gw, flow_set, accepted, a)
+                            blocked = self._blocked(gw, flow_set, accepted | (pair - seen), a)
                             if blocked is not None:
                                 example = blocked.example()
                                 self._add("firewall.required-flow", Severity.HIGH, gw,
@@ -479,7 +501,7 @@ class FirewallAudit:
                                           "inventory's flows with required: true)",
                                           str(flow.origin or ""),
                                           zones=(a, b))
-                    undeclared = (accepted & pair) - declared
+                    undeclared = (accepted & pair & seen) - declared
                     if not undeclared.is_empty:
                         example = undeclared.example()
                         rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
