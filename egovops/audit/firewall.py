@@ -373,6 +373,24 @@ class FirewallAudit:
                       "'default action deny') and permit only declared flows",
                       str(unconditional.source) if unconditional else "",
                       zones=tuple(gw.touching_zones()))
+        # a family the device carries but no forwarding chain sees is forwarded unfiltered
+        # (an iptables/nftables 'ip' table and no 'ip6' one, an IPv4 ACL and no IPv6 ACL)
+        forwarding = [c for c in gw.chains if c.hook is not None and is_forwarding_hook(c.hook)]
+        if not forwarding:
+            return
+        for family in sorted(_address_families(gw.device)):
+            if any(c.families is None or family in c.families for c in forwarding):
+                continue
+            names = ", ".join(sorted({f"{c.name} ({c.family})" for c in forwarding}))
+            self._add("firewall.default-deny", Severity.CRITICAL, gw, f"ipv{family}:default",
+                      f"IPv{family} is forwarded unfiltered",
+                      f"the device has IPv{family} addresses but no forwarding chain sees "
+                      f"IPv{family} packets: {names}",
+                      f"add an IPv{family} filter with a default drop (nft 'table inet' or "
+                      f"'table ip{'6' if family == 6 else ''}', ip{'6' if family == 6 else ''}"
+                      "tables, an IPv6 ACL on the same interfaces) or disable forwarding of "
+                      f"IPv{family}", str(gw.ruleset.source),
+                      zones=tuple(gw.touching_zones()))
 
     def _risky_services(self, gw: GatewayRuleset) -> None:
         untrusted = list(self._untrusted(gw))

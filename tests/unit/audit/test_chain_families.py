@@ -8,14 +8,21 @@ policies and ASA's unified ACLs decide both families with one default action.
 from __future__ import annotations
 
 import ipaddress
+import shutil
+from pathlib import Path
 
 import pytest
 
+from egovops.audit.engine import audit_firewall
 from egovops.audit.firewall import chain_accepts
 from egovops.firewall.analysis import space_for
 from egovops.firewall.flatten import flatten
 from egovops.firewall.packetset import Packet
 from egovops.firewall.parsers import parse_config
+from egovops.load import load_inventory
+
+FW_SERIES = Path(__file__).resolve().parents[2] / "data" / "inventories" / "fw-series"
+POLICIES = Path(__file__).resolve().parents[3] / "policies"
 
 TCP = 6
 V4 = Packet(4, ipaddress.ip_address("10.20.1.1"), ipaddress.ip_address("10.40.0.11"), TCP,
@@ -74,3 +81,24 @@ security-policy
     assert chain.families is None
     accepted = chain_accepts(chain, space_for([chain]))
     assert V4 not in accepted and V6 not in accepted
+
+
+def test_a_gateway_with_ipv6_addresses_and_an_ipv4_only_filter_is_default_allow_for_ipv6(
+        tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(FW_SERIES, site)
+    devices = site / "devices.yaml"
+    text = devices.read_text(encoding="utf-8")
+    # fw-dmz gets an IPv6 address; its ruleset is an 'inet' table, fw-border's becomes 'ip'
+    devices.write_text(text.replace("addresses: [10.50.0.2/24]",
+                                    "addresses: [10.50.0.2/24, '2001:db8:50::2/64']")
+                       .replace("addresses: [10.20.0.2/30]",
+                                "addresses: [10.20.0.2/30, '2001:db8:20::2/64']"),
+                       encoding="utf-8")
+    border = site / "configs" / "fw-border.nft"
+    border.write_text(border.read_text(encoding="utf-8").replace("table inet", "table ip"),
+                      encoding="utf-8")
+    result = audit_firewall(load_inventory(site), POLICIES)
+    unfiltered = sorted(f.subject for f in result.findings
+                        if f.check == "firewall.default-deny")
+    assert unfiltered == ["fw-border:ipv6:default"]
