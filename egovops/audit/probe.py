@@ -154,10 +154,12 @@ class Expectation:
     @property
     def brief(self) -> str:
         """One short line: ``lab-fw forward lab-fw.nft:20`` or the reason."""
-        if not self.decisions:
+        request = [x for x in self.decisions if not x.reply]
+        if not self.decisions or (self.allowed and not request):
             return "no firewall on the path" if self.allowed else "no path"
-        d = self.decisions[-1] if not self.allowed else [
-            x for x in self.decisions if not x.reply][-1]
+        if not self.allowed and self.decisions[-1].allowed:
+            return self.reason  # e.g. no route back: no rule blocked it
+        d = self.decisions[-1] if not self.allowed else request[-1]
         where = d.origin.rpartition("/")[2]
         return f"{d.device} {d.hook}{' (reply)' if d.reply else ''}: {where}"
 
@@ -402,8 +404,11 @@ class StaticModel:
             gw = self.gateways.get(hop.device)
             if gw is None or i == 0:
                 continue
-            decisions += _decisions(gw, hop, request, final=i == len(forward) - 1, reply=False)
-            if not decisions[-1].allowed:
+            # no hook of the gateway applies to this hop (an ACL on other interfaces, no
+            # input chain): nothing filters the packet here
+            new = _decisions(gw, hop, request, final=i == len(forward) - 1, reply=False)
+            decisions += new
+            if new and not new[-1].allowed:
                 return self._blocked(decisions, path)
         back = topo.trace(target.device, source.address)
         if back is None:
@@ -418,8 +423,9 @@ class StaticModel:
             state = (ConnState.ESTABLISHED if tracked else
                      ConnState.NEW if service.proto == "udp" else ConnState.INVALID)
             reply = _PacketFor(target.address, source.address, service, True, state)
-            decisions += _decisions(gw, hop, reply, final=False, reply=True)
-            if not decisions[-1].allowed:
+            new = _decisions(gw, hop, reply, final=False, reply=True)
+            decisions += new
+            if new and not new[-1].allowed:
                 blocked = self._blocked(decisions, path)
                 if not tracked:
                     return Expectation(False, blocked.reason + f" (the reply returns through "
@@ -542,7 +548,9 @@ def _reach_service(reach: ZoneReach) -> ProbeService | None:
         return ProbeService(proto, 0, "ping")
     port = target.rpartition(":")[2]
     if proto in ("tcp", "udp") and port.isdigit():
-        return ProbeService(proto, int(port), "reach")
+        # port 0 (the example of a rule allowing any port) cannot be sent: take port 1; the
+        # expectation is computed for the probe actually sent, so it stays consistent
+        return ProbeService(proto, int(port) or 1, "reach")
     return None
 
 

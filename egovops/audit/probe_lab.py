@@ -83,7 +83,7 @@ A TCP port already in use is served by a real service (sshd on the management ad
 probe connects to it instead."""
 
 PROBER = r"""
-import errno, json, socket, subprocess, sys, time
+import errno, json, math, socket, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 req = json.load(sys.stdin)
 T, token = req["timeout"], req["token"].encode()
@@ -139,7 +139,7 @@ def datagram(src, dst, port):
     return "reached", "another service answered"
 
 def echo(src, dst):
-    argv = ["ping", "-n", "-c", "1", "-W", "%g" % T, "-I", src, dst]
+    argv = ["ping", "-n", "-c", "1", "-W", str(max(1, math.ceil(T))), "-I", src, dst]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=T + 5)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -58,7 +58,7 @@ def probe_script(probes: Sequence[Probe], timeout: float) -> str:
                      f"{p.service.port}")
             cmd = f"sh -c {shlex.quote(inner)}"
         else:
-            cmd = f"ping -n -c 1 -W {timeout:g} -I {src} {dst}"
+            cmd = f"ping -n -c 1 -W {wait} -I {src} {dst}"
         lines.append(f"p {i} {cmd} &")
     lines.append("wait")
     return "\n".join(lines) + "\n"
@@ -84,9 +84,13 @@ def classify(proto: str, rc: int, text: str) -> Observation:
             return Observation(Observed.REACHED, "a service answered")
         if rc == 0:
             return Observation(Observed.NO_ANSWER, "no answer: open or filtered")
-        if "failed:" not in text:
+        low = text.lower()
+        # netcat-openbsd exits 1 without a word when the port-unreachable comes back
+        if "refused" in low or not text.strip():
             return Observation(Observed.CLOSED, "ICMP port unreachable: the host answered")
-        return Observation(Observed.ERROR, text.strip()[:200])
+        if "no route to host" in low or "unreachable" in low or "prohibited" in low:
+            return Observation(Observed.UNREACHABLE, "ICMP error: " + text[-120:].strip())
+        return Observation(Observed.ERROR, text.strip()[:200] or f"nc exit {rc}")
     if rc == 0:
         return Observation(Observed.REACHED, "echo reply")
     for word in ("Unreachable", "filtered", "Prohibited", "prohibited"):

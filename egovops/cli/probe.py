@@ -155,9 +155,13 @@ def probe_command(
     plan = plan_probes(inv, gateways, load_policy(policy, inv), zone_reach(gateways), vantage)
     if dry_run:
         if fmt is AuditFormat.JSON:
-            st.print_json({"site": plan.site, "probes": [probe_json(p) for p in plan.probes]})
-        else:
+            st.emit(json.dumps({"site": plan.site, "probes": [probe_json(p) for p in plan.probes]},
+                               ensure_ascii=False, indent=2) + "\n", output)
+        elif fmt is AuditFormat.TABLE and output is None:
             _plan_table(st, plan)
+        else:
+            raise UsageError("--dry-run prints the plan as a table, or as JSON (--format json, "
+                             "also with --output)")
         return
     sender = _sender(inv, lab, vantage, state_dir)
     try:
@@ -174,11 +178,12 @@ def probe_command(
         if fmt is AuditFormat.TABLE:
             _run_table(st, run)
         _render(st, inv, result, fmt, output)
-    if result.at_or_above(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
     if run.not_run:
         first = run.not_run[0]
         st.err.print(st.t("probe.not_run", count=len(run.not_run),
                           first=f"{first.probe.key}: {first.observation.detail}"),
                      highlight=False, markup=False)
+    if result.at_or_above(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
+    if run.not_run:
         raise typer.Exit(EXIT_PARTIAL)

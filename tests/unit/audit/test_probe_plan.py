@@ -234,7 +234,7 @@ def test_vantage_script_and_output_classification(plan: ProbePlan) -> None:
     script = probe_script(probes, 1.5)
     assert "nc -n -v -z -w 2 -s 10.21.1.10 203.0.113.1 443" in script
     assert "nc -n -v -u -w 2 -s 10.21.1.10 203.0.113.1 53" in script
-    assert "ping -n -c 1 -W 1.5 -I 10.21.1.10 203.0.113.1" in script
+    assert "ping -n -c 1 -W 2 -I 10.21.1.10 203.0.113.1" in script  # whole seconds only
     assert script.rstrip().endswith("wait")
     cases = [
         ("tcp", 0, "Connection to 1.2.3.4 443 port [tcp/*] succeeded!", Observed.REACHED),
@@ -249,6 +249,11 @@ def test_vantage_script_and_output_classification(plan: ProbePlan) -> None:
         ("udp", 0, "Connection to 1.2.3.4 53 port [udp/*] succeeded!", Observed.NO_ANSWER),
         ("udp", 0, "Connection to 1.2.3.4 53 port [udp/*] succeeded! answer", Observed.REACHED),
         ("udp", 1, "", Observed.CLOSED),
+        ("udp", 1, "nc: read(net): Connection refused", Observed.CLOSED),
+        ("udp", 1, "nc: connect to 1.2.3.4 port 53 (udp) failed: No route to host",
+         Observed.UNREACHABLE),
+        ("udp", 1, "nc: getaddrinfo: Address family not supported", Observed.ERROR),
+        ("udp", 137, "Killed", Observed.ERROR),
         ("icmp", 0, "64 bytes from 1.2.3.4", Observed.REACHED),
         ("icmp", 1, "From 10.0.0.1 icmp_seq=1 Packet filtered", Observed.UNREACHABLE),
         ("icmp", 1, "1 packets transmitted, 0 received", Observed.FILTERED),
