@@ -1,0 +1,54 @@
+"""The probe planner on gateways that do not filter every hop, and the --dry-run output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from egovops.cli.main import main
+from tests.conftest import REPO
+
+LAB = REPO / "inventories" / "example-lab"
+POLICY = str(REPO / "policies")
+
+
+def _dry_run(site: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = main(["--lang", "en", "audit", "probe", str(site), "--dry-run", "--policy", POLICY,
+                 *extra])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return code, out
+
+
+def test_a_firewall_without_an_input_chain_lets_management_probes_through(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "lab"
+    shutil.copytree(LAB, site, ignore=shutil.ignore_patterns(".lab"))
+    nft = site / "configs" / "lab-fw.nft"
+    text = nft.read_text(encoding="utf-8")
+    start = text.index("\tchain input {")
+    end = text.index("\t}\n", start) + 3
+    nft.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out = _dry_run(site, capsys, "--format", "json")
+    assert code == 0
+    probes = json.loads(out)["probes"]
+    to_fw = [p for p in probes if p["target"]["device"] == "lab-fw"]
+    assert to_fw and all(p["expected"] == "allow" for p in to_fw)
+
+
+def test_dry_run_json_goes_to_the_output_file(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    code, out = _dry_run(LAB, capsys, "--format", "json", "--output", str(target))
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["probes"]
+
+
+def test_no_probe_goes_to_port_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _dry_run(REPO / "inventories" / "example-district", capsys, "--format", "json")
+    assert code == 0
+    services = [p["service"] for p in json.loads(out)["probes"]]
+    assert services and not [s for s in services if s.split(" ")[0] in ("tcp/0", "udp/0")]
