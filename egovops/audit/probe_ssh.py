@@ -28,7 +28,7 @@ import paramiko
 from egovops.audit.probe import Probe
 from egovops.audit.probe_run import Observation, Observed, VantageError
 from egovops.collect.base import CollectError
-from egovops.collect.credentials import CredentialError, Login, resolve_login
+from egovops.collect.credentials import CredentialError, Login, Redactor, resolve_login
 from egovops.collect.transport import close_socket, open_socket
 from egovops.model.inventory import Device, Inventory
 
@@ -149,7 +149,10 @@ class SshSender:
             out: bytes = stdout.read()
             stdout.channel.recv_exit_status()
         except (CollectError, paramiko.SSHException, OSError, EOFError) as exc:
-            text = " ".join(str(exc).split()) or type(exc).__name__
+            redact = Redactor()  # a ProxyCommand or library message must not echo a secret
+            redact.add(login.password)
+            redact.add(login.enable)
+            text = redact(" ".join(str(exc).split())) or type(exc).__name__
             raise VantageError(f"{self.device.id} ({host}): {text}") from None
         finally:
             transport = client.get_transport()
