@@ -31,7 +31,12 @@ How, in one pass in rule order, without comparing all pairs:
    packetset.Box` (one value set per field); a box minus a box is a few disjoint boxes. The
    pass takes the earlier overlapping candidates out of rule ``i`` in order: what is left is
    ``E_i`` (shadowed when empty), and who took something are the deciders. The same on the
-   later candidates gives the redundancy verdict. Overlap and containment with the earlier
+   later candidates gives the redundancy verdict: for a box rule whose ``E_i`` was not
+   computed, the packets of it the later rules (then the policy) would give another verdict
+   are cut into boxes, and a corner of one of them that no earlier rule contains (looked up
+   in the index) proves at once that it is not redundant; else the earlier rules are taken
+   out of those boxes, skipping the rules whose envelope (lowest and highest address and
+   port) cannot meet them. Overlap and containment with the earlier
    candidates give correlations and generalisations. Rules that are not boxes (mixed-family
    negations, non-product ICMP lists, exclusions cutting a box), and remainders that would
    split into more than ``_MAX_PIECES`` boxes, switch to BDDs
@@ -54,7 +59,7 @@ directly; :func:`verdict_sets`, :func:`reachable` and :func:`diff` build full BD
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -169,11 +174,14 @@ def verdict(chains: Sequence[FlatChain], packet: Packet) -> tuple[FlatRule | Non
     """Which rule decides ``packet`` and how, across base chains crossed in order.
 
     ``chains`` are the base chains of one hook in priority order (netfilter semantics): a drop
-    or reject in any of them is final, an accept hands the packet to the next chain. Returns the
-    deciding rule (``None`` when a policy decided) and the verdict; no chain means accept.
+    or reject in any of them is final, an accept hands the packet to the next chain; a chain of
+    another address family is skipped. Returns the deciding rule (``None`` when a policy
+    decided) and the verdict; no chain means accept.
     """
     decided: tuple[FlatRule | None, Action] = (None, Action.ACCEPT)
     for chain in chains:
+        if chain.families is not None and packet.family not in chain.families:
+            continue  # an ip (ip6) chain never sees IPv6 (IPv4) packets
         decided = decide(chain, packet)
         if decided[1] is not Action.ACCEPT:
             return decided
@@ -335,6 +343,9 @@ def _port_keys(ranges: tuple[tuple[int, int], ...] | None) -> list[int]:
     return sorted({p for lo, hi in ranges for p in range(lo, hi + 1)})
 
 
+_Cell = tuple[int, int, int]
+
+
 class _OverlapIndex:
     """A cheap index of rules by destination port, destination cell and source cell.
 
@@ -355,6 +366,16 @@ class _OverlapIndex:
         self._src: set[tuple[int, int, int]] = set()
         self.dst_sorted: dict[tuple[int, int], list[int]] = {}
         self.src_sorted: dict[tuple[int, int], list[int]] = {}
+        # every port key merged, for queries on any port (built by freeze)
+        self.any_port: dict[_Cell, dict[_Cell, list[int]]] = {}
+        self.any_port_by_src: dict[_Cell, list[int]] = {}
+        # query parts many rules share (service ports, department subnets), once frozen
+        self._ports_of: dict[
+            tuple[tuple[int, int], ...] | None,
+            tuple[list[dict[_Cell, dict[_Cell, list[int]]]], list[dict[_Cell, list[int]]]],
+        ] = {}
+        self._dst_cells: dict[tuple[int, tuple[tuple[int, int], ...]], set[_Cell] | None] = {}
+        self._src_cells: dict[tuple[int, tuple[tuple[int, int], ...]], set[_Cell] | None] = {}
 
     def add(self, position: int, keys: _Keys) -> None:
         ports, dst, src = keys
@@ -374,6 +395,20 @@ class _OverlapIndex:
 
     def freeze(self) -> None:
         """Sort the existing cells per level (for "cells inside" look-ups)."""
+        self._ports_of.clear()
+        self._dst_cells.clear()
+        self._src_cells.clear()
+        # (a rule filed under several ports is listed once per port: the queries make sets)
+        self.any_port = {}
+        for by_dst in self.table.values():
+            for dcell, by_src in by_dst.items():
+                into = self.any_port.setdefault(dcell, {})
+                for scell, positions in by_src.items():
+                    into.setdefault(scell, []).extend(positions)
+        self.any_port_by_src = {}
+        for src_only in self.by_src.values():
+            for scell, positions in src_only.items():
+                self.any_port_by_src.setdefault(scell, []).extend(positions)
         for cells, out in ((self._dst, self.dst_sorted), (self._src, self.src_sorted)):
             out.clear()
             for version, level, net in cells:
@@ -439,21 +474,35 @@ class _OverlapIndex:
         """Positions of every rule that may share a packet with a rule of ``keys``."""
         ranges, dst, src = keys
         table = self.table
-        if ranges is None:
-            ports = list(table)
-        else:
-            wanted = set(_port_keys(ranges))
-            wide = _PORT_RANGE in wanted
-            ports = [
-                p for p in table
-                if p < 0 or p in wanted or (wide and any(lo <= p <= hi for lo, hi in ranges))
-            ]
-        dcells = self._visit(dst, self.dst_sorted)
-        scells = self._visit(src, self.src_sorted)
+        tables = self._ports_of.get(ranges)
+        if tables is None:
+            if ranges is None:
+                tables = [self.any_port], [self.any_port_by_src]
+            else:
+                wanted = set(_port_keys(ranges))
+                wide = _PORT_RANGE in wanted
+                ports = [
+                    p for p in table
+                    if p < 0 or p in wanted or (wide and any(lo <= p <= hi for lo, hi in ranges))
+                ]
+                tables = [table[p] for p in ports], [self.by_src[p] for p in ports]
+            self._ports_of[ranges] = tables
+        port_tables, src_tables = tables
+        dcells: set[_Cell] | None = None
+        if dst is not None:
+            dcells = self._dst_cells.get(dst)
+            if dcells is None:
+                dcells = self._visit(dst, self.dst_sorted)
+                self._dst_cells[dst] = dcells
+        scells: set[_Cell] | None = None
+        if src is not None:
+            scells = self._src_cells.get(src)
+            if scells is None:
+                scells = self._visit(src, self.src_sorted)
+                self._src_cells[src] = scells
         found: set[int] = set()
         if dcells is None and scells is not None:
-            for port in ports:
-                src_only = self.by_src[port]
+            for src_only in src_tables:
                 if len(scells) < len(src_only):
                     for c in scells:
                         positions = src_only.get(c)
@@ -464,7 +513,7 @@ class _OverlapIndex:
                         if c in scells:
                             found.update(positions)
             return found
-        for by_dst in (table[p] for p in ports):
+        for by_dst in port_tables:
             if dcells is None:
                 entries: Iterable[dict[tuple[int, int, int], list[int]]] = by_dst.values()
             elif len(dcells) < len(by_dst):
@@ -496,6 +545,46 @@ _WITNESS_AFTER = 24
 _WITNESS_TRIES = 8
 _MANY = 64
 """Rules with this many earlier candidates try the single-packet shortcuts first."""
+_CORNER_PIECES = 32
+"""How many boxes :meth:`_ChainAnalysis._undecided_point` tries the corners of."""
+
+
+_Envelope = tuple[int, int, int, int, int, int]
+_BEYOND = 1 << _WIDTH[6]
+"""Above every address and port: the upper end of the envelope of an "any" field."""
+_NO_ENVELOPE: _Envelope = (_BEYOND, -1, _BEYOND, -1, _BEYOND, -1)
+"""Meets no envelope (empty boxes, and the placeholder for rules that are not boxes)."""
+
+
+def _envelope(box: Box) -> _Envelope:
+    """(lowest, highest) destination address, source address and destination port of a box,
+    as plain integers of any family: boxes whose envelopes do not meet share no packet (a
+    cheap test before :meth:`Box.overlaps` on many boxes)."""
+    out: list[int] = []
+    fields = box.fields
+    for index in (_F_DST, _F_SRC, _F_DPORT):
+        value = fields[index]
+        if value is None:
+            out += (0, _BEYOND)
+        elif value:
+            out += (value[0][0], value[-1][1])  # type: ignore[index]
+        else:
+            return _NO_ENVELOPE
+    return out[0], out[1], out[2], out[3], out[4], out[5]
+
+
+def _envelope_of(boxes: Sequence[Box]) -> _Envelope:
+    """The smallest envelope holding the envelopes of every box (of none: meets nothing)."""
+    if not boxes:
+        return _NO_ENVELOPE
+    envelopes = [_envelope(box) for box in boxes]
+    if len(envelopes) == 1:
+        return envelopes[0]
+    return (
+        min(e[0] for e in envelopes), max(e[1] for e in envelopes),
+        min(e[2] for e in envelopes), max(e[3] for e in envelopes),
+        min(e[4] for e in envelopes), max(e[5] for e in envelopes),
+    )
 
 
 class _ChainAnalysis:
@@ -509,14 +598,19 @@ class _ChainAnalysis:
         self.boxes = [
             conjunction_box(space, rule.conjuncts, rule.excluded) for rule in chain.rules
         ]
+        self.envelopes = [
+            _envelope(box) if box is not None else _NO_ENVELOPE for box in self.boxes
+        ]
         self._nodes: dict[int, Any] = {}
         self.status = [_ACTIVE] * len(self.rules)
         self.anomalies: list[Anomaly] = []
         self.index = _OverlapIndex()
         self.empty = [self._is_empty(self.set_of(i)) for i in range(len(self.rules))]
+        self.keys: list[_Keys | None] = [None] * len(self.rules)
         for i, rule in enumerate(self.rules):
             if not self.empty[i]:
-                self.index.add(i, _index_keys(rule, self.boxes[i]))
+                keys = self.keys[i] = _index_keys(rule, self.boxes[i])
+                self.index.add(i, keys)
         self.index.freeze()
 
     # -- sets: boxes when possible, BDDs otherwise -------------------------------------------
@@ -563,6 +657,31 @@ class _ChainAnalysis:
                 return any(piece.overlaps(other) for piece in value)
         return bool((self._as_node(value) & self.node(j)) != self.space.false)
 
+    def _meeting(self, mine: _Set, positions: Iterable[int], active: bool) -> Iterator[int]:
+        """The rules in ``positions`` that meet ``mine`` (a rule's set), in order: only the
+        active ones (``active``) or only the non-empty ones. Same as testing each with
+        :meth:`_overlaps_rule_set`, with the fields of ``mine`` prepared once for boxes."""
+        status = self.status
+        empty = self.empty
+        if not isinstance(mine, Box):
+            for j in positions:
+                if (status[j] != _ACTIVE if active else empty[j]):
+                    continue
+                if self._overlaps_rule_set(mine, j):
+                    yield j
+            return
+        boxes = self.boxes
+        meets = mine.overlap_test()
+        for j in positions:
+            if (status[j] != _ACTIVE if active else empty[j]):
+                continue
+            box = boxes[j]
+            if box is None:
+                if self._overlaps_rule_set(mine, j):
+                    yield j
+            elif meets(box):
+                yield j
+
     def _inside(self, a: _Set, b: _Set) -> bool:
         if isinstance(a, Box) and isinstance(b, Box):
             return a <= b
@@ -584,13 +703,15 @@ class _ChainAnalysis:
         and (when ``want_part``) some of what it took, for an example."""
         other = self.set_of(j)
         if isinstance(other, Box) and isinstance(remaining, list):
-            hit = [p for p in remaining if p.overlaps(other)]
+            hit: list[Box] = []
+            pieces: list[Box] = []
+            for p in remaining:
+                (hit if p.overlaps(other) else pieces).append(p)
             if not hit:
                 return False, remaining, None
             part = hit[0] & other if want_part else None
-            pieces = [p for p in remaining if p not in hit]
             for piece in hit:
-                pieces.extend(piece.subtract(other))
+                pieces.extend(piece.cut(other))
             if len(pieces) <= _MAX_PIECES:
                 return True, pieces, part
             return True, self._as_node(pieces), part
@@ -662,16 +783,15 @@ class _ChainAnalysis:
             mine = self.set_of(i)
             if self._is_universe(mine):
                 unconditional = i
-            candidates = sorted(self.index.candidates(_index_keys(rule, self.boxes[i])))
+            keys = self.keys[i]
+            assert keys is not None  # filed in the index: not empty
+            candidates = sorted(self.index.candidates(keys))
             split = bisect_left(candidates, i)
             if split >= _MANY and isinstance(mine, Box) and self.many_earlier(
                 i, mine, candidates, split
             ):
                 continue
-            earlier = [
-                j for j in candidates[:split]
-                if status[j] == _ACTIVE and self._overlaps_rule_set(mine, j)
-            ]
+            earlier = list(self._meeting(mine, candidates[:split], True))
             witnesses = self.witnesses(mine, earlier, i)
             if witnesses:
                 # not shadowed (a packet of it no earlier rule matches): the exact remainder
@@ -763,10 +883,17 @@ class _ChainAnalysis:
         correlated: list[int] = []
         contained: list[int] = []
         complete = True
+        boxes = self.boxes
+        holds = mine.superset_test() if isinstance(mine, Box) else None
         for j in earlier:
             if rules[j].action is action or rules[j].implicit:
                 continue
-            if self._inside(self.set_of(j), mine):
+            box = boxes[j]
+            if holds is not None and box is not None:
+                inside = holds(box)
+            else:
+                inside = self._inside(self.set_of(j), mine)
+            if inside:
                 contained.append(j)
             else:
                 correlated.append(j)
@@ -816,19 +943,21 @@ class _ChainAnalysis:
         deciders = [self.decider_of_point(p, i) for p in points]
         witnesses = [p for p, d in zip(points, deciders, strict=True) if d is None]
         if witnesses:
-            earlier = (
-                j for j in candidates[:split]
-                if self.status[j] == _ACTIVE and self._overlaps_rule_set(mine, j)
-            )
-            self.overlaps(i, earlier)
+            earlier = self._meeting(mine, candidates[:split], True)
+            seen: list[int] = []
+
+            def recorded() -> Iterator[int]:
+                for j in earlier:
+                    seen.append(j)
+                    yield j
+
+            self.overlaps(i, recorded())
             later = candidates[split + 1:]
+            not_box = self.first_not_box(later)
             for point in witnesses:
-                if self.verdict_of_point(point, later) not in (action, None):
+                if self.verdict_after(point, i, not_box) not in (action, None):
                     return True
-            full = [
-                j for j in candidates[:split]
-                if self.status[j] == _ACTIVE and self._overlaps_rule_set(mine, j)
-            ]
+            full = seen + list(earlier)  # the rest of the same scan
             self.redundant(i, None, later, full, [])
             return True
         if any(d is None or d < 0 for d in deciders):
@@ -853,11 +982,12 @@ class _ChainAnalysis:
         if differing is None:
             # earlier rules with another action that overlap it: do they decide any of its
             # packets? Try packets of each overlap; undecided after a few tries: exact path.
-            others = [
-                j for j in candidates[:bisect_left(candidates, container + 1)]
-                if rules[j].action is not action and self.status[j] == _ACTIVE
-                and self._overlaps_rule_set(mine, j)
-            ]
+            others = list(self._meeting(
+                mine,
+                (j for j in candidates[:bisect_left(candidates, container + 1)]
+                 if rules[j].action is not action),
+                True,
+            ))
             for j in others[:_WITNESS_TRIES]:
                 box = self.boxes[j]
                 if box is None:
@@ -950,42 +1080,87 @@ class _ChainAnalysis:
     ) -> bool | None:
         """Redundancy of box rule ``i`` without its remainder: the packets of it that the
         later rules (then the policy) would give another verdict must all be decided by
-        earlier rules. ``None`` when that cannot be settled with few boxes."""
+        earlier rules. ``None`` when that cannot be settled with few boxes. ``earlier`` must
+        be every active earlier rule overlapping it, in order (the corner checks of
+        :meth:`_undecided_point` find them through the index)."""
         if not isinstance(mine, Box):
             return None
         rules = self.rules
+        boxes = self.boxes
+        envelopes = self.envelopes
         action = rules[i].action
         rest: list[Box] = [mine]
         other: list[Box] = []
+        tries = _CORNER_PIECES
+        env = _envelope_of(rest)
         for k in later:
-            box = self.boxes[k]
+            box = boxes[k]
             if box is None:
                 return None
-            hit = [p for p in rest if p.overlaps(box)]
+            e = envelopes[k]
+            if (e[0] > env[1] or env[0] > e[1] or e[2] > env[3] or env[2] > e[3]
+                    or e[4] > env[5] or env[4] > e[5]):
+                continue  # no piece can meet it
+            hit: list[Box] = []
+            kept: list[Box] = []
+            for p in rest:
+                (hit if p.overlaps(box) else kept).append(p)
             if not hit:
                 continue
             if rules[k].action is not action:
-                other.extend(p & box for p in hit)
-            rest = [p for p in rest if p not in hit]
+                given = [p & box for p in hit]
+                if tries > 0:
+                    # packets rule k would decide otherwise: one no earlier rule decides
+                    # settles it (not redundant) without the rest of the pass
+                    tries -= len(given)
+                    if self._undecided_point(i, given):
+                        return False
+                other.extend(given)
+            rest = kept
             for piece in hit:
-                rest.extend(piece.subtract(box))
+                rest.extend(piece.cut(box))
+            env = _envelope_of(rest)
             if len(rest) + len(other) > 4 * _MAX_PIECES:
-                return None
+                return False if self._undecided_point(i, other) else None
         if self.chain.policy is not action:
             other.extend(rest)
+        if self._undecided_point(i, other):
+            return False
+        env = _envelope_of(other)
         for j in earlier:
-            box = self.boxes[j]
+            box = boxes[j]
             if box is None:
                 return None
-            left: list[Box] = []
-            for piece in other:
-                left.extend(piece.subtract(box))
-            other = left
+            e = envelopes[j]
+            if not (e[0] > env[1] or env[0] > e[1] or e[2] > env[3] or env[2] > e[3]
+                    or e[4] > env[5] or env[4] > e[5]):
+                left: list[Box] = []
+                changed = False
+                for piece in other:
+                    if piece.overlaps(box):
+                        left.extend(piece.cut(box))
+                        changed = True
+                    else:
+                        left.append(piece)
+                if changed:
+                    other = left
+                    env = _envelope_of(other)
             if not other:
                 return True
             if len(other) > 4 * _MAX_PIECES:
-                return None
+                return False if self._undecided_point(i, other) else None
         return not other
+
+    def _undecided_point(self, i: int, other: list[Box]) -> bool:
+        """Whether a corner packet of one of the first boxes of ``other`` (packets of rule
+        ``i`` that the later rules or the policy give another verdict) is in no active
+        earlier rule, looked up in the index: then rule ``i`` decides it, and is not
+        redundant. False when no corner tried is such a packet."""
+        for piece in other[:_CORNER_PIECES]:
+            for point in piece.points(2, i):
+                if self.decider_of_point(point, i) is None:
+                    return True
+        return False
 
     def exact_remainder(self, i: int, earlier: list[int]) -> _Set:
         """What rule ``i`` decides: its set minus every overlapping earlier rule (BDD)."""
@@ -1009,6 +1184,32 @@ class _ChainAnalysis:
                 return self.rules[k].action
         return self.chain.policy
 
+    def first_not_box(self, later: list[int]) -> int | None:
+        """The first position in ``later`` whose rule is not a box (``None``: all are)."""
+        boxes = self.boxes
+        return next((k for k in later if boxes[k] is None), None)
+
+    def verdict_after(
+        self, point: tuple[int, ...], i: int, not_box: int | None
+    ) -> Action | None:
+        """:meth:`verdict_of_point` of a packet of rule ``i`` for ``later`` = the candidates
+        after ``i`` (every later rule that can share a packet with it), whose first non-box
+        rule is ``not_box`` (:meth:`first_not_box`): found through the index, as the first
+        later rule containing the packet is one of the rules the index returns for it."""
+        boxes = self.boxes
+        best = not_box
+        container = False
+        for k in self.index.containing(point):
+            if k <= i or (best is not None and k >= best):
+                continue
+            box = boxes[k]
+            if box is not None and box.contains_point(point):
+                best = k
+                container = True
+        if best is None:
+            return self.chain.policy
+        return self.rules[best].action if container else None
+
     def redundant(
         self,
         i: int,
@@ -1022,14 +1223,13 @@ class _ChainAnalysis:
         its own verdict anyway."""
         rules = self.rules
         action = rules[i].action
+        not_box = self.first_not_box(later) if witnesses else None
         for point in witnesses:
-            if self.verdict_of_point(point, later) not in (action, None):
+            if self.verdict_after(point, i, not_box) not in (action, None):
                 return  # a packet it decides would get another verdict without it
         if effective is None:
             mine = self.set_of(i)
-            overlapping = [
-                k for k in later if not self.empty[k] and self._overlaps_rule_set(mine, k)
-            ]
+            overlapping = list(self._meeting(mine, later, False))
             settled = self.redundant_by_boxes(i, mine, overlapping, earlier)
             if settled is not None:
                 if settled:

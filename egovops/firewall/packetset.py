@@ -55,7 +55,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -920,6 +920,11 @@ _BOX_FIELDS = _ORDER
 _F_FAMILY, _F_IIF, _F_OIF, _F_SZONE, _F_DZONE, _F_STATE, _F_PROTO, _F_ITYPE, _F_ICODE, \
     _F_DST, _F_DPORT, _F_SRC, _F_SPORT = range(len(_BOX_FIELDS))
 _PORT_INTERVALS: Intervals = tuple((p, p) for p in sorted(PORT_PROTOCOLS))
+_NO_CODES: frozenset[int] = frozenset()
+_OVERLAP_ORDER = (_F_DST, _F_SRC, _F_DPORT, _F_PROTO, _F_FAMILY, _F_SPORT, _F_STATE, _F_IIF,
+                  _F_OIF, _F_SZONE, _F_DZONE, _F_ITYPE, _F_ICODE)
+"""Every field index, in the order :meth:`Box.overlaps` and :meth:`Box.contains_point` test
+them: the fields most likely to tell two rules apart first."""
 
 
 def _intervals_of(values: Iterable[int]) -> Intervals:
@@ -1019,7 +1024,8 @@ class Box:
     @property
     def is_empty(self) -> bool:
         """Whether no packet is in the box."""
-        return any(f is not None and len(f) == 0 for f in self.fields)
+        fields = self.fields
+        return () in fields or _NO_CODES in fields
 
     @property
     def is_full(self) -> bool:
@@ -1028,32 +1034,118 @@ class Box:
 
     def overlaps(self, other: Box) -> bool:
         """Whether the boxes share a packet."""
-        for a, b in zip(self.fields, other.fields, strict=True):
+        fa = self.fields
+        fb = other.fields
+        # the fields that tell rules apart most often come first (same result in any order)
+        for i in _OVERLAP_ORDER:
+            a = fa[i]
+            b = fb[i]
             if a is None:
                 if b is not None and not b:
                     return False
-                continue
-            if b is None:
+            elif b is None:
                 if not a:
                     return False
-                continue
-            if isinstance(a, frozenset):
+            elif isinstance(a, frozenset):
                 if a.isdisjoint(b):
+                    return False
+            elif len(a) == 1 and len(b) == 1:
+                x = a[0]
+                y = b[0]  # type: ignore[index]
+                if x[0] > y[1] or y[0] > x[1]:
                     return False
             elif not _meet_intervals(a, b):  # type: ignore[arg-type]
                 return False
         return True
 
+    def overlap_test(self) -> Callable[[Box], bool]:
+        """A function telling for any box whether it shares a packet with this one: the same
+        as :meth:`overlaps`, faster when one box is tested against many, as only the fields
+        this box constrains are compared."""
+        if self.is_empty:
+            return lambda other: False
+        checks: list[tuple[int, int, Any, int, int]] = []
+        for i in _OVERLAP_ORDER:
+            a = self.fields[i]
+            if a is None:
+                continue  # meets any non-empty field; an empty one empties its box
+            if isinstance(a, frozenset):
+                checks.append((i, 0, a, 0, 0))
+            elif len(a) == 1:
+                checks.append((i, 1, a, a[0][0], a[0][1]))
+            else:
+                checks.append((i, 2, a, 0, 0))
+        unchecked = [i for i in _OVERLAP_ORDER if self.fields[i] is None]
+
+        def test(other: Box) -> bool:
+            fb = other.fields
+            for i, kind, a, lo, hi in checks:
+                b = fb[i]
+                if b is None:
+                    continue
+                if kind == 0:
+                    if a.isdisjoint(b):
+                        return False
+                elif kind == 1 and len(b) == 1:
+                    y = b[0]  # type: ignore[index]
+                    if lo > y[1] or y[0] > hi:
+                        return False
+                elif not _meet_intervals(a, b):  # type: ignore[arg-type]
+                    return False
+            for i in unchecked:
+                b = fb[i]
+                if b is not None and not b:
+                    return False
+            return True
+
+        return test
+
+    def superset_test(self) -> Callable[[Box], bool]:
+        """A function telling for any box whether it lies inside this one: the same as
+        ``other <= self``, faster when many boxes are tested, as only the fields this box
+        constrains are compared."""
+        checks = [(i, self.fields[i]) for i in _OVERLAP_ORDER if self.fields[i] is not None]
+
+        def test(other: Box) -> bool:
+            if other.is_empty:
+                return True
+            fa = other.fields
+            for i, b in checks:
+                a = fa[i]
+                have = other._domain(i) if a is None else a
+                if isinstance(have, frozenset):
+                    if not have <= b:  # type: ignore[operator]
+                        return False
+                elif len(have) == 1 and len(b) == 1:  # type: ignore[arg-type]
+                    x = have[0]  # type: ignore[index]
+                    y = b[0]  # type: ignore[index]
+                    if x[0] < y[0] or x[1] > y[1]:
+                        return False
+                elif not _inside_intervals(have, b):  # type: ignore[arg-type]
+                    return False
+            return True
+
+        return test
+
     def __le__(self, other: Box) -> bool:
         """Whether every packet of this box is in ``other`` (an empty box is in every box)."""
         if self.is_empty:
             return True
-        for i, (a, b) in enumerate(zip(self.fields, other.fields, strict=True)):
+        fa = self.fields
+        fb = other.fields
+        for i in _OVERLAP_ORDER:
+            b = fb[i]
             if b is None:
                 continue
+            a = fa[i]
             have = self._domain(i) if a is None else a
             if isinstance(have, frozenset):
                 if not have <= b:  # type: ignore[operator]
+                    return False
+            elif len(have) == 1 and len(b) == 1:  # type: ignore[arg-type]
+                x = have[0]  # type: ignore[index]
+                y = b[0]  # type: ignore[index]
+                if x[0] < y[0] or x[1] > y[1]:
                     return False
             elif not _inside_intervals(have, b):  # type: ignore[arg-type]
                 return False
@@ -1109,6 +1201,11 @@ class Box:
         constrains more than ``self``)."""
         if not self.overlaps(other):
             return [self]
+        return self.cut(other)
+
+    def cut(self, other: Box) -> list[Box]:
+        """:meth:`subtract` for an ``other`` known to overlap this box (the caller tested
+        :meth:`overlaps`)."""
         pieces: list[Box] = []
         current = list(self.fields)
         for i, b in enumerate(other.fields):
@@ -1133,14 +1230,21 @@ class Box:
     def contains_point(self, point: Sequence[int]) -> bool:
         """Whether the packet ``point`` (one integer per field, as from :meth:`points`) is in
         the box."""
-        for value, allowed in zip(point, self.fields, strict=True):
+        fields = self.fields
+        for i in _OVERLAP_ORDER:
+            allowed = fields[i]
             if allowed is None:
                 continue
+            value = point[i]
             if isinstance(allowed, frozenset):
                 if value not in allowed:
                     return False
-            elif not any(lo <= value <= hi for lo, hi in allowed):
-                return False
+            else:
+                for lo, hi in allowed:
+                    if lo <= value <= hi:
+                        break
+                else:
+                    return False
         return True
 
     def packet(self, point: Sequence[int]) -> Packet:
@@ -1170,19 +1274,25 @@ class Box:
         empty."""
         rng = random.Random(seed)
         out = []
+        # per (field, family): the field's values (a sorted list for codes), worked out once
+        domains: dict[tuple[int, int], Intervals | list[int]] = {}
         for k in range(count):
             point: list[int] = []
             family = 4
             for i, allowed in enumerate(self.fields):
-                domain: Intervals | frozenset[int]
-                if allowed is not None:
-                    domain = allowed
-                elif i == _F_FAMILY:
-                    domain = frozenset({4, 6})
-                else:
-                    domain = self._domain(i, frozenset({family})) or ()
-                if isinstance(domain, frozenset):
-                    values = sorted(domain)
+                domain = domains.get((i, family))
+                if domain is None:
+                    found: Intervals | frozenset[int]
+                    if allowed is not None:
+                        found = allowed
+                    elif i == _F_FAMILY:
+                        found = frozenset({4, 6})
+                    else:
+                        found = self._domain(i, frozenset({family})) or ()
+                    domain = sorted(found) if isinstance(found, frozenset) else found
+                    domains[i, family] = domain
+                if isinstance(domain, list):
+                    values = domain
                     value = values[0] if k == 0 else values[-1] if k == 1 else rng.choice(values)
                 elif k == 0:
                     value = domain[0][0]
@@ -1363,6 +1473,8 @@ def conjunction_box(
     space: HeaderSpace, conjuncts: Sequence[Match], excluded: Sequence[Match] = ()
 ) -> Box | None:
     """The box of ``AND(conjuncts) AND NOT OR(excluded)``, or ``None`` when it is not one."""
+    if len(conjuncts) == 1 and not excluded:
+        return match_box(space, conjuncts[0])  # the same fields as "any" & it
     box = Box((None,) * len(_BOX_FIELDS), space)
     for match in conjuncts:
         part = match_box(space, match)

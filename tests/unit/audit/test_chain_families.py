@@ -15,8 +15,9 @@ import pytest
 
 from egovops.audit.engine import audit_firewall
 from egovops.audit.firewall import chain_accepts
-from egovops.firewall.analysis import space_for
+from egovops.firewall.analysis import space_for, verdict
 from egovops.firewall.flatten import flatten
+from egovops.firewall.model import Action
 from egovops.firewall.packetset import Packet
 from egovops.firewall.parsers import parse_config
 from egovops.load import load_inventory
@@ -102,3 +103,14 @@ def test_a_gateway_with_ipv6_addresses_and_an_ipv4_only_filter_is_default_allow_
     unfiltered = sorted(f.subject for f in result.findings
                         if f.check == "firewall.default-deny")
     assert unfiltered == ["fw-border:ipv6:default"]
+
+
+def test_check_packet_skips_a_chain_of_the_other_family() -> None:
+    text = DROP_FORWARD.format(family="ip") + DROP_FORWARD.format(family="ip6").replace(
+        "table ip6 filter", "table ip6 filter6")
+    chains = flatten(parse_config(text, "gw.conf", "nftables"))
+    assert [c.family for c in chains] == ["ip", "ip6"]
+    assert verdict(chains, V4)[1] is Action.DROP
+    assert verdict(chains, V6)[1] is Action.DROP
+    (v4_only,) = flatten(parse_config(DROP_FORWARD.format(family="ip"), "gw.conf", "nftables"))
+    assert verdict([v4_only], V6) == (None, Action.ACCEPT)

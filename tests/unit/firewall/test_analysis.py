@@ -32,7 +32,7 @@ from egovops.firewall.model import (
     Ruleset,
     SourceRef,
 )
-from egovops.firewall.packetset import Packet, matches
+from egovops.firewall.packetset import HeaderSpace, Packet, match_box, matches
 
 from .tiny import TCP, UDP, chain, representatives
 from .tiny import matches as tiny_matches
@@ -232,16 +232,22 @@ def expected_anomalies(rules: list[tuple[Match, Action]], policy: Action) -> dic
     return out
 
 
-@pytest.fixture(params=["default", "witnesses", "bdd-fallback"])
+@pytest.fixture(params=["default", "witnesses", "bdd-fallback", "many-earlier", "few-pieces"])
 def tuning(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the property also with the many-overlaps shortcuts and the BDD fallbacks forced."""
-    saved = (analysis._WITNESS_AFTER, analysis._MAX_PIECES)
+    """Run the property also with the many-overlaps shortcuts, the single-packet shortcuts
+    for many earlier candidates, the corner-packet checks of box lists that grow too long
+    and the BDD fallbacks forced."""
+    saved = (analysis._WITNESS_AFTER, analysis._MAX_PIECES, analysis._MANY)
     if request.param == "witnesses":
         analysis._WITNESS_AFTER = 1
     elif request.param == "bdd-fallback":
         analysis._MAX_PIECES = 0
+    elif request.param == "many-earlier":
+        analysis._MANY = 1
+    elif request.param == "few-pieces":
+        analysis._MAX_PIECES = 1
     yield request.param
-    analysis._WITNESS_AFTER, analysis._MAX_PIECES = saved
+    analysis._WITNESS_AFTER, analysis._MAX_PIECES, analysis._MANY = saved
 
 
 RULESETS = st.lists(st.tuples(tiny_matches(), st.sampled_from([ACCEPT, DROP])),
@@ -284,3 +290,20 @@ def test_diff_and_reachable_agree_with_brute_force(
         assert (packet in accepted) == (after is ACCEPT)
         for change in changes:
             assert (packet in change.packets) == ((before, after) == (change.old, change.new))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_matches(), tiny_matches())
+def test_envelopes_that_do_not_meet_mean_boxes_that_do_not_overlap(a: Match, b: Match) -> None:
+    space = HeaderSpace(["eth0"])
+    ba, bb = match_box(space, a), match_box(space, b)
+    if ba is None or bb is None:
+        return
+    ea, eb = analysis._envelope(ba), analysis._envelope(bb)
+    meet = all(ea[k] <= eb[k + 1] and eb[k] <= ea[k + 1] for k in (0, 2, 4))
+    if ba.overlaps(bb):
+        assert meet
+    joint = analysis._envelope_of([ba, bb])
+    for e in (ea, eb):
+        if e != analysis._NO_ENVELOPE:
+            assert all(joint[k] <= e[k] and e[k + 1] <= joint[k + 1] for k in (0, 2, 4))

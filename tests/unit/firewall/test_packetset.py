@@ -96,8 +96,13 @@ def test_boxes_agree_with_bdds(a: Match, b: Match) -> None:
     assert ba.is_empty == (na == space.false)
     assert ba.overlaps(bb) == ((na & nb) != space.false)
     assert (ba <= bb) == ((na & ~nb) == space.false)
+    assert ba.overlap_test()(bb) == ba.overlaps(bb) == bb.overlap_test()(ba)
+    assert ba.superset_test()(bb) == (bb <= ba)
+    assert bb.superset_test()(ba) == (ba <= bb)
     assert (ba & bb).node() == (na & nb)
     pieces = ba.subtract(bb)
+    if ba.overlaps(bb):
+        assert ba.cut(bb) == pieces
     union = space.false
     for piece in pieces:
         assert (union & piece.node()) == space.false  # disjoint
