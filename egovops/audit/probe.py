@@ -39,6 +39,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from egovops.audit.firewall import GatewayRuleset, is_forwarding_hook, is_management_hook
 from egovops.audit.reach import HopContext, hook_applies
@@ -47,7 +48,7 @@ from egovops.firewall.analysis import decide
 from egovops.firewall.flatten import FlatChain
 from egovops.firewall.model import Action, ConnState
 from egovops.firewall.packetset import Packet
-from egovops.lab.plan import FORWARDING_ROLES
+from egovops.lab.plan import FORWARDING_ROLES, Segment, l2_segments
 from egovops.lab.plan import static_routes as shortest_routes  # one routing model for lab and audit
 from egovops.model.findings import ZoneReach
 from egovops.model.inventory import Device, Inventory, Isolation, ZoneKind
@@ -118,6 +119,9 @@ class Hop:
     device: str
     iif: str | None
     oif: str | None
+    bridged: bool = False
+    """A switch passing the packet between two of its addressless interfaces (layer 2): not a
+    routing hop, and nothing there filters it."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,10 @@ class Topology:
     """Addresses, links and the shortest-path static routes of the inventory.
 
     The routes are those ``egovops lab up`` installs (:func:`egovops.lab.plan.static_routes`): every
-    subnet, reached along the fewest links, through devices whose role forwards.
+    subnet, reached along the fewest links, through devices whose role forwards. Switches whose
+    linked interfaces carry no address bridge (:func:`egovops.lab.plan.l2_segments`): the next
+    hop across such a layer-2 segment is the device on it that owns the address, and the
+    switches on the way are listed as bridged hops.
     """
 
     def __init__(self, inv: Inventory) -> None:
@@ -233,6 +240,10 @@ class Topology:
             a, b = (link.a.device, link.a.interface), (link.b.device, link.b.interface)
             self.peer[a] = b
             self.peer[b] = a
+        self.segment: dict[tuple[str, str], Segment] = {}
+        for seg in l2_segments(inv, self.devices):
+            for end in seg.ends:
+                self.segment[end] = seg
 
     def owns(self, device: str, address: IPAddress) -> bool:
         """Whether ``address`` is one of the device's interface (or management) addresses."""
@@ -253,8 +264,10 @@ class Topology:
                     best = (net.prefixlen, iface.name)
         return best[1] if best else None
 
-    def _next(self, device: str, address: IPAddress) -> tuple[str, str, str] | None:
-        """(out interface, next device, its in interface) toward ``address``, or ``None``."""
+    def _next(self, device: str, address: IPAddress
+              ) -> tuple[str, str, str, tuple[Hop, ...]] | None:
+        """(out interface, next device, its in interface, the switches bridging the way there)
+        toward ``address``, or ``None``."""
         out = self._connected(device, address)
         goal = address
         if out is None:
@@ -269,10 +282,55 @@ class Topology:
             out = self._connected(device, goal)
             if out is None:
                 return None
+        seg = self.segment.get((device, out))
+        if seg is not None and (len(seg.ends) > 2 or len(seg.links) > 1):
+            owner = self._owner(seg, (device, out), goal)
+            if owner is None:
+                return None  # nothing on the layer-2 segment answers for the address
+            return out, owner[0], owner[1], self._bridged((device, out), owner, seg)
         peer = self.peer.get((device, out))
         if peer is None or (goal != address and not self.owns(peer[0], goal)):
             return None  # links join two interfaces: the next hop is the one across the link
-        return out, peer[0], peer[1]
+        return out, peer[0], peer[1], ()
+
+    def _owner(self, seg: Segment, here: tuple[str, str],
+               goal: IPAddress) -> tuple[str, str] | None:
+        """The interface attached to ``seg`` that has ``goal`` (else one of a device that owns
+        it, its management address), other than ``here``."""
+        others = [e for e in seg.attached if e[0] != here[0]]
+        for dev, name in others:
+            iface = self.devices[dev].interface(name)
+            if iface is not None and any(a.ip == goal for a in iface.addresses):
+                return dev, name
+        return next((e for e in others if self.owns(e[0], goal)), None)
+
+    def _bridged(self, start: tuple[str, str], goal: tuple[str, str],
+                 seg: Segment) -> tuple[Hop, ...]:
+        """The switches a frame crosses from interface ``start`` to ``goal`` on ``seg``."""
+        ports: dict[str, list[str]] = {}
+        for dev, name in seg.ends:
+            if (dev, name) not in seg.attached:
+                ports.setdefault(dev, []).append(name)
+        came: dict[tuple[str, str], tuple[str, str] | None] = {start: None}
+        queue = [start]
+        for end in queue:
+            if end == goal:
+                break
+            nexts = [self.peer[end]] if end in self.peer else []
+            if end not in seg.attached:
+                nexts += [(end[0], p) for p in ports[end[0]] if p != end[1]]
+            for n in nexts:
+                if n not in came:
+                    came[n] = end
+                    queue.append(n)
+        walk: list[tuple[str, str]] = []
+        at: tuple[str, str] | None = goal
+        while at is not None:
+            walk.append(at)
+            at = came.get(at)
+        walk.reverse()
+        return tuple(Hop(a[0], a[1], b[1], bridged=True)
+                     for a, b in pairwise(walk) if a[0] == b[0])
 
     def trace(self, source: str, address: IPAddress) -> tuple[Hop, ...] | None:
         """The hops from device ``source`` to ``address`` (``None``: no route)."""
@@ -287,8 +345,9 @@ class Topology:
             step = self._next(current, address)
             if step is None:
                 return None
-            out, nxt, nxt_if = step
+            out, nxt, nxt_if, bridged = step
             hops.append(Hop(current, iif, out))
+            hops.extend(bridged)
             current, iif = nxt, nxt_if
         return None
 
@@ -354,6 +413,18 @@ def _decisions(gw: GatewayRuleset, hop: Hop, packet_for: _PacketFor, *, final: b
     packet = packet_for(hop, zones)
     ctx = HopContext(hop.iif, hop.oif, zones[0], zones[1])
     found: list[Decision] = []
+    if reply and packet.state is ConnState.ESTABLISHED:
+        # zone-based and ASA firewalls keep a session table: the reply of a connection they
+        # accepted passes without a policy of its own (nftables/iptables say so in their rules,
+        # router ACLs are stateless and are evaluated)
+        stateful = [h for h in hooks if _stateful_hook(gw, h)]
+        if stateful:
+            found.append(Decision(gw.device.id, stateful[0], True,
+                                  "reply of an accepted connection (session table)",
+                                  gw.ruleset.source, reply))
+            hooks = {h: c for h, c in hooks.items() if h not in stateful}
+            if not hooks:
+                return found
     if not final:
         pairs = [h for h in hooks if "->" in h.rpartition(":")[2]]
         applied = [h for h in hooks if hook_applies(gw, h, ctx)]
@@ -367,6 +438,13 @@ def _decisions(gw: GatewayRuleset, hop: Hop, packet_for: _PacketFor, *, final: b
         if not found[-1].allowed:
             break
     return found
+
+
+def _stateful_hook(gw: GatewayRuleset, hook: str) -> bool:
+    """Hooks of stateful firewalls without explicit return rules: Huawei USG and H3C security
+    policies, H3C zone-pair object policies, every Cisco ASA access group."""
+    return (gw.ruleset.format == "cisco-asa" or hook == "security-policy"
+            or "->" in hook.rpartition(":")[2])
 
 
 class _PacketFor:
@@ -402,7 +480,7 @@ class StaticModel:
         request = _PacketFor(source.address, target.address, service, False, ConnState.NEW)
         for i, hop in enumerate(forward):
             gw = self.gateways.get(hop.device)
-            if gw is None or i == 0:
+            if gw is None or i == 0 or hop.bridged:
                 continue
             # no hook of the gateway applies to this hop (an ACL on other interfaces, no
             # input chain): nothing filters the packet here
@@ -417,7 +495,7 @@ class StaticModel:
         seen = {h.device for h in forward}
         for i, hop in enumerate(back):
             gw = self.gateways.get(hop.device)
-            if gw is None or i == 0 or i == len(back) - 1:
+            if gw is None or i == 0 or i == len(back) - 1 or hop.bridged:
                 continue
             tracked = hop.device in seen
             state = (ConnState.ESTABLISHED if tracked else
@@ -516,7 +594,7 @@ class Endpoints:
         for address in self.in_zone(dev, zone, within):
             hops = self.model.topology.trace(source.device, address)
             way = None if hops is None else tuple(
-                h.device for h in hops if h.device in self.model.gateways)
+                h.device for h in hops if h.device in self.model.gateways and not h.bridged)
             if way in ways:
                 continue
             ways.add(way)

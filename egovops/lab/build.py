@@ -24,7 +24,7 @@ from pathlib import Path
 
 from egovops.collect.credentials import CredentialError, resolve_secret
 from egovops.fsio import write_atomic
-from egovops.lab.plan import NS_PREFIX, LabError, LabPlan, NodePlan
+from egovops.lab.plan import BRIDGE, NS_PREFIX, LabError, LabPlan, NodePlan
 from egovops.lab.system import NETNS_DIR, System
 
 STATE_FILE = "state.json"
@@ -114,7 +114,7 @@ def lab_up(plan: LabPlan, system: System | None = None,
         sysm.run([ip, "-batch", "-"], stdin="\n".join(batch) + "\n")
 
     for node in plan.nodes:
-        _configure_network(node, sysm, ip, nsenter)
+        _configure_network(node, sysm, ip, nsenter, BRIDGE in links[node.ns])
 
     running = _running(plan, sysm)
     starters = []
@@ -144,6 +144,7 @@ def lab_up(plan: LabPlan, system: System | None = None,
         if proc.returncode != 0:
             raise LabError(f"node {node.device}: start failed: "
                            f"{err.decode(errors='replace').strip()}")
+    _wait_for_bridges(plan, sysm, ip)
     _write_state(plan, "up")
     status = lab_status(plan, sysm)
     return LabStatus(status.site, status.state_dir, status.nodes, status.leftovers,
@@ -237,9 +238,17 @@ def _ssh_config(plan: LabPlan, nsenter: str) -> None:
     write_atomic(plan.state_dir / "ssh_config", "\n".join(lines), mode=0o600)
 
 
-def _configure_network(node: NodePlan, sysm: System, ip: str, nsenter: str) -> None:
+def _configure_network(node: NodePlan, sysm: System, ip: str, nsenter: str,
+                       has_bridge: bool = False) -> None:
     cmds = ["link set lo up",
             f"addr replace {node.mgmt}/{128 if ':' in node.mgmt else 32} dev lo"]
+    if node.bridge:
+        # a layer-2 switch: its addressless interfaces are ports of one bridge (no STP, so
+        # the ports forward at once)
+        if not has_bridge:
+            cmds.append(f"link add name {BRIDGE} type bridge stp_state 0 forward_delay 0")
+        cmds += [f"link set {port} master {BRIDGE}" for port in node.bridge]
+        cmds.append(f"link set {BRIDGE} up")
     for name, addrs, enabled in node.interfaces:
         cmds += [f"addr replace {a} dev {name}" for a in addrs]
         cmds.append(f"link set {name} {'up' if enabled else 'down'}")
@@ -257,6 +266,28 @@ def _configure_network(node: NodePlan, sysm: System, ip: str, nsenter: str) -> N
         elif node.ruleset_format == "iptables":
             sysm.run([nsenter, f"--net={NETNS_DIR / node.ns}", "iptables-restore",
                       str(node.ruleset)])
+
+
+def _wait_for_bridges(plan: LabPlan, sysm: System, ip: str, seconds: float = 5.0) -> None:
+    """Wait (a while) until every bridge port forwards: a port joins its bridge only once the
+    kernel has seen its veth's carrier, up to a second after the far end came up. A port whose
+    far end stays down never forwards; that is no error."""
+    deadline = time.monotonic() + seconds
+    for node in plan.nodes:
+        if not node.bridge:
+            continue
+        while True:
+            out = sysm.run([ip, "-n", node.ns, "-d", "-j", "link", "show", "master", BRIDGE],
+                           check=False)
+            try:
+                ports = json.loads(out or "[]")
+            except ValueError:
+                ports = []
+            states = [p.get("linkinfo", {}).get("info_slave_data", {}).get("state")
+                      for p in ports if "LOWER_UP" in p.get("flags", ())]
+            if all(s == "forwarding" for s in states) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
 
 
 def _node_files(plan: LabPlan, node: NodePlan, node_dir: Path, sysm: System,

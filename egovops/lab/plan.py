@@ -5,7 +5,9 @@ without root. One network namespace per managed device, one veth pair per declar
 end named as the declared interface, created directly inside its namespace), the interface
 addresses, the management address on the namespace's loopback, static routes along the declared
 topology (only routers, switches, firewalls and VPN gateways forward), an sshd and an lldpd per
-namespace, and the firewall rulesets named by ``config:``.
+namespace, and the firewall rulesets named by ``config:``. A switch's linked interfaces without an
+address are joined by a Linux bridge in its namespace (a layer-2 switch); its addressed ones
+stay routed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ FORWARDING_ROLES = frozenset(
 TARPIT_TAG = "lab-tarpit"
 """Fault injection: a device with this tag gets a listener that accepts TCP and never answers
 instead of sshd (to exercise collection timeouts)."""
+
+BRIDGE = "egv-br0"
+"""The Linux bridge in a switch's namespace that joins its addressless interfaces (layer 2)."""
 
 _IFNAME = re.compile(r"^[A-Za-z0-9_.\-]{1,15}$")
 
@@ -86,6 +91,9 @@ class NodePlan:
     password_ref: SecretRef | None
     key_file: Path | None
     tarpit: bool
+    bridge: tuple[str, ...] = ()
+    """Interfaces joined by the Linux bridge :data:`BRIDGE` (a switch's addressless linked
+    interfaces; empty: no bridge)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,17 @@ def plan_lab(inv: Inventory, state_dir: Path | None = None) -> LabPlan:
             linked[link.a.device].add(link.a.interface)
             linked[link.b.device].add(link.b.interface)
 
+    bridges = {d: bridge_ports(dev, linked[d]) for d, dev in lab_devices.items()}
+    for d, ports in bridges.items():
+        dev = lab_devices[d]
+        if ports and any(i.name == BRIDGE for i in dev.interfaces):
+            origin = (dev.origin.file, dev.origin.line) if dev.origin else ("(inventory)", 0)
+            problems.append(Problem(*origin, 0, f"device {d}: interface name {BRIDGE!r} is "
+                                    "the lab's bridge of the switch's addressless interfaces",
+                                    "lab"))
+    if problems:
+        raise InputError(f"{inv.site.id}: the lab cannot build {len(problems)} thing(s)",
+                         problems)
     routes = static_routes(inv, lab_devices)
     nodes: list[NodePlan] = []
     for dev in lab_devices.values():
@@ -179,9 +198,81 @@ def plan_lab(inv: Inventory, state_dir: Path | None = None) -> LabPlan:
             password_ref=password_ref,
             key_file=key_file,
             tarpit=TARPIT_TAG in dev.tags,
+            bridge=bridges[dev.id],
         ))
     return LabPlan(site=inv.site.id, prefix=prefix, root=root, state_dir=state, nodes=tuple(nodes),
                    veths=tuple(veths), skipped=tuple(skipped))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One layer-2 broadcast domain: the link ends joined by declared links and by the
+    addressless interfaces of switches (which bridge them).
+
+    A plain link between two addressed interfaces is a segment of two ends; a switch whose
+    linked interfaces carry no address joins every segment it touches through them into one
+    multi-access segment, where each addressed end is directly connected to every other one on
+    the same subnet. A switch's addressed interfaces (a VLAN interface, a routed port) stay
+    routed: they are ends of a segment, not part of the bridge.
+    """
+
+    ends: tuple[tuple[str, str], ...]
+    """Every (device, interface) in the segment, bridge ports included, in declaration order."""
+    attached: tuple[tuple[str, str], ...]
+    """The ends that are not bridge ports (the interfaces hosts and routers attach by)."""
+    links: tuple[tuple[tuple[str, str], tuple[str, str]], ...]
+    """The declared links inside the segment, as (end, end)."""
+
+
+def bridge_ports(dev: Device, linked: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """The interfaces of ``dev`` that the lab bridges: enabled, linked, without an address, of
+    a switch. Empty for any other role."""
+    if dev.role is not DeviceRole.SWITCH:
+        return ()
+    return tuple(i.name for i in dev.interfaces
+                 if i.name in linked and i.enabled and not i.addresses)
+
+
+def l2_segments(inv: Inventory, devices: dict[str, Device]) -> list[Segment]:
+    """The layer-2 segments of the declared links between ``devices``, in link order (a
+    segment comes where its first link is declared)."""
+    links = [((k.a.device, k.a.interface), (k.b.device, k.b.interface)) for k in inv.links
+             if k.a.device in devices and k.b.device in devices]
+    linked: dict[str, set[str]] = {d: set() for d in devices}
+    for a, b in links:
+        linked[a[0]].add(a[1])
+        linked[b[0]].add(b[1])
+    ports = {(d, name) for d, dev in devices.items() for name in bridge_ports(dev, linked[d])}
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(x: tuple[str, str], y: tuple[str, str]) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[ry] = rx
+
+    for a, b in links:
+        union(a, b)
+    first_port: dict[str, tuple[str, str]] = {}
+    for port in sorted(ports):
+        union(first_port.setdefault(port[0], port), port)
+    order: dict[tuple[str, str], int] = {}
+    members: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    inside: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, str]]]] = {}
+    for a, b in links:
+        root = find(a)
+        order.setdefault(root, len(order))
+        group = members.setdefault(root, [])
+        group += [e for e in (a, b) if e not in group]
+        inside.setdefault(root, []).append((a, b))
+    return [Segment(tuple(members[r]), tuple(e for e in members[r] if e not in ports),
+                    tuple(inside[r])) for r in sorted(order, key=order.__getitem__)]
 
 
 def static_routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple[Route, ...]]:
@@ -189,6 +280,9 @@ def static_routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple
 
     The graph is the declared links between lab devices; a path may pass through a device only
     when its role forwards. The next hop is the neighbour's address on the shared subnet.
+    Switches whose linked interfaces carry no address bridge (:func:`l2_segments`): every
+    addressed interface attached to such a layer-2 segment is a neighbour of every other one
+    on the same subnet, and the switch itself is no routing hop.
     """
     # interface addresses per (device, interface)
     addrs: dict[tuple[str, str], list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]] = {}
@@ -198,15 +292,17 @@ def static_routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple
             addrs[(dev.id, iface.name)] = list(iface.addresses)
             subnets[dev.id].update(a.network for a in iface.addresses)
     adjacency: dict[str, list[tuple[str, str]]] = {d: [] for d in devices}
-    for link in inv.links:
-        a, b = link.a, link.b
-        if a.device not in devices or b.device not in devices:
-            continue
-        for here, there in ((a, b), (b, a)):
-            for mine in addrs.get((here.device, here.interface), []):
-                for theirs in addrs.get((there.device, there.interface), []):
+    for segment in l2_segments(inv, devices):
+        if len(segment.ends) == 2 and len(segment.links) == 1:
+            pairs = [segment.links[0], segment.links[0][::-1]]  # a plain link, both ways
+        else:
+            pairs = [(x, y) for x in segment.attached for y in segment.attached
+                     if x[0] != y[0]]
+        for here, there in pairs:
+            for mine in addrs.get(here, []):
+                for theirs in addrs.get(there, []):
                     if mine.network == theirs.network:
-                        adjacency[here.device].append((there.device, str(theirs.ip)))
+                        adjacency[here[0]].append((there[0], str(theirs.ip)))
     result: dict[str, tuple[Route, ...]] = {}
     for start in devices:
         first_hop: dict[str, str] = {}

@@ -52,3 +52,15 @@ def test_no_probe_goes_to_port_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     services = [p["service"] for p in json.loads(out)["probes"]]
     assert services and not [s for s in services if s.split(" ")[0] in ("tcp/0", "udp/0")]
+
+
+def test_a_zone_firewall_lets_the_reply_of_an_accepted_connection_back(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The USG security policy has no rule for the reply direction; its session table passes
+    the reply (it used to be "blocked by deny_all" on the way back)."""
+    code, out = _dry_run(REPO / "inventories" / "example-district", capsys, "--format", "json")
+    assert code == 0
+    ssh = [p for p in json.loads(out)["probes"] if p["source"]["device"] == "px-bastion"
+           and p["target"]["device"] == "px-web-portal" and p["service"].startswith("tcp/22")]
+    assert ssh and ssh[0]["expected"] == "allow", ssh
+    assert "px-fw-outer" in ssh[0]["path"]

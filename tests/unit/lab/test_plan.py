@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 
 from egovops.errors import InputError
 from egovops.lab import plan_lab
+from egovops.lab.plan import BRIDGE, FORWARDING_ROLES, Route, l2_segments, static_routes
 from egovops.load import load_inventory
+from egovops.model.inventory import Device, Inventory
 from tests.conftest import EXAMPLE, REPO
 
 LAB = REPO / "inventories" / "example-lab"
@@ -81,3 +84,143 @@ def test_devices_without_management_address_are_skipped(
     assert plan.skipped == ("b",)
     assert plan.veths == ()
     assert plan.nodes[0].username == "egvlab"
+
+
+# -- layer-2 switches ---------------------------------------------------------------------------
+
+L2_SITE = """
+    site: {id: t2, name: t2}
+    zones: [{id: o, kind: outer, prefixes: [10.0.0.0/8]}]
+    devices:
+      - {id: r1, role: router, platform: linux, zone: o, mgmt: 10.99.0.1,
+         interfaces: [{name: eth0, addresses: [10.1.0.1/24]},
+                      {name: eth1, addresses: [10.2.0.1/30]},
+                      {name: eth2, addresses: [10.5.0.1/30]}]}
+      - {id: r2, role: router, platform: linux, zone: o, mgmt: 10.99.0.2,
+         interfaces: [{name: eth0, addresses: [10.2.0.2/30]},
+                      {name: eth1, addresses: [10.3.0.1/24]}]}
+      - {id: sw1, role: switch, platform: linux, zone: o, mgmt: 10.99.0.3,
+         interfaces: [{name: eth1}, {name: eth2}, {name: eth3},
+                      {name: eth9, addresses: [10.5.0.2/30]}]}
+      - {id: sw2, role: switch, platform: linux, zone: o, mgmt: 10.99.0.4,
+         interfaces: [{name: eth1}, {name: eth2}]}
+      - {id: h1, role: host, platform: linux, zone: o, mgmt: 10.99.0.11,
+         interfaces: [{name: eth0, addresses: [10.1.0.11/24]}]}
+      - {id: h2, role: host, platform: linux, zone: o, mgmt: 10.99.0.12,
+         interfaces: [{name: eth0, addresses: [10.1.0.12/24]}]}
+      - {id: h3, role: host, platform: linux, zone: o, mgmt: 10.99.0.13,
+         interfaces: [{name: eth0, addresses: [10.3.0.11/24]}]}
+    links:
+      - {a: r1:eth0, b: sw1:eth1, bandwidth: 1G}
+      - {a: h1:eth0, b: sw1:eth2, bandwidth: 1G}
+      - {a: sw1:eth3, b: sw2:eth1, bandwidth: 1G}
+      - {a: sw2:eth2, b: h2:eth0, bandwidth: 1G}
+      - {a: r1:eth1, b: r2:eth0, bandwidth: 1G}
+      - {a: r2:eth1, b: h3:eth0, bandwidth: 1G}
+      - {a: r1:eth2, b: sw1:eth9, bandwidth: 1G}
+"""
+"""Two addressless switches in a row make one LAN 10.1.0.0/24 (r1, h1, h2); sw1's addressed
+eth9 stays a routed point-to-point link to r1."""
+
+
+def _per_link_routes(inv: Inventory, devices: dict[str, Device]) -> dict[str, tuple[Route, ...]]:
+    """The routing before layer-2 segments: neighbours only across one link with a shared
+    subnet (the reference for inventories without addressless switch interfaces)."""
+    addrs = {(d.id, i.name): list(i.addresses) for d in devices.values() for i in d.interfaces}
+    subnets = {d.id: {a.network for i in d.interfaces for a in i.addresses}
+               for d in devices.values()}
+    adjacency: dict[str, list[tuple[str, str]]] = {d: [] for d in devices}
+    for link in inv.links:
+        a, b = link.a, link.b
+        if a.device not in devices or b.device not in devices:
+            continue
+        for here, there in ((a, b), (b, a)):
+            for mine in addrs.get((here.device, here.interface), []):
+                for theirs in addrs.get((there.device, there.interface), []):
+                    if mine.network == theirs.network:
+                        adjacency[here.device].append((there.device, str(theirs.ip)))
+    result: dict[str, tuple[Route, ...]] = {}
+    for start in devices:
+        first_hop: dict[str, str] = {}
+        queue: deque[str] = deque()
+        for neighbour, via in adjacency[start]:
+            if neighbour not in first_hop:
+                first_hop[neighbour] = via
+                queue.append(neighbour)
+        while queue:
+            current = queue.popleft()
+            if devices[current].role not in FORWARDING_ROLES:
+                continue
+            for neighbour, _via in adjacency[current]:
+                if neighbour != start and neighbour not in first_hop:
+                    first_hop[neighbour] = first_hop[current]
+                    queue.append(neighbour)
+        routes: dict[object, str] = {}
+        for target, via in first_hop.items():
+            for net in sorted(subnets[target], key=str):
+                if net not in subnets[start] and net not in routes and \
+                        net.prefixlen < net.max_prefixlen:
+                    routes[net] = via
+        result[start] = tuple(Route(str(n), v) for n, v in sorted(routes.items(), key=str))
+    return result
+
+
+def test_example_lab_routes_are_those_of_per_link_routing() -> None:
+    inv = load_inventory(LAB)
+    devices = {d.id: d for d in inv.devices}
+    assert not any(plan.bridge for plan in plan_lab(inv).nodes)  # no layer-2 switch here
+    assert static_routes(inv, devices) == _per_link_routes(inv, devices)
+    lab_devices = {d.id: d for d in inv.devices if d.mgmt is not None}
+    assert static_routes(inv, lab_devices) == _per_link_routes(inv, lab_devices)
+
+
+def test_routes_cross_addressless_switches(write_site: Callable[..., Path]) -> None:
+    inv = load_inventory(write_site({"site.yaml": L2_SITE}))
+    plan = plan_lab(inv)
+    routes = {n.device: {r.prefix: r.via for r in n.routes} for n in plan.nodes}
+    assert routes["h1"] == {"10.2.0.0/30": "10.1.0.1", "10.3.0.0/24": "10.1.0.1",
+                            "10.5.0.0/30": "10.1.0.1"}
+    assert routes["h2"] == routes["h1"]  # through sw2 and sw1 to the router
+    assert routes["h3"]["10.1.0.0/24"] == "10.3.0.1"
+    assert routes["r2"]["10.1.0.0/24"] == "10.2.0.1"
+    assert routes["r1"] == {"10.3.0.0/24": "10.2.0.2"}  # the LAN is its own subnet
+    # sw1's addressed interface stays routed: it reaches the LAN through r1, no further
+    assert routes["sw1"] == {"10.1.0.0/24": "10.5.0.1", "10.2.0.0/30": "10.5.0.1",
+                             "10.3.0.0/24": "10.5.0.1"}
+    assert not routes["sw2"]
+    bridges = {n.device: n.bridge for n in plan.nodes if n.bridge}
+    assert bridges == {"sw1": ("eth1", "eth2", "eth3"), "sw2": ("eth1", "eth2")}
+    sw1 = next(n for n in plan.nodes if n.device == "sw1")
+    assert sw1.forwarding and ("eth9", ("10.5.0.2/30",), True) in sw1.interfaces
+
+
+def test_segments_join_links_through_bridge_ports(write_site: Callable[..., Path]) -> None:
+    inv = load_inventory(write_site({"site.yaml": L2_SITE}))
+    segments = l2_segments(inv, {d.id: d for d in inv.devices})
+    lan = next(s for s in segments if ("h1", "eth0") in s.ends)
+    assert lan.attached == (("r1", "eth0"), ("h1", "eth0"), ("h2", "eth0"))
+    assert len(lan.links) == 4
+    assert len(segments) == 4  # the LAN and three point-to-point links
+
+
+def test_a_disabled_or_unlinked_switch_port_does_not_bridge(
+    write_site: Callable[..., Path],
+) -> None:
+    inv = load_inventory(write_site({"site.yaml": L2_SITE.replace(
+        "interfaces: [{name: eth1}, {name: eth2}]}",
+        "interfaces: [{name: eth1}, {name: eth2, enabled: false}, {name: eth7}]}")}))
+    routes = {n.device: {r.prefix: r.via for r in n.routes} for n in plan_lab(inv).nodes}
+    assert routes["h2"] == {}  # cut off at sw2's disabled port
+    assert routes["h1"]["10.3.0.0/24"] == "10.1.0.1"
+    assert next(n for n in plan_lab(inv).nodes if n.device == "sw2").bridge == ("eth1",)
+
+
+def test_a_declared_interface_named_like_the_bridge_is_reported(
+    write_site: Callable[..., Path],
+) -> None:
+    inv = load_inventory(write_site({"site.yaml": L2_SITE.replace(
+        "interfaces: [{name: eth1}, {name: eth2}]}",
+        f"interfaces: [{{name: eth1}}, {{name: eth2}}, {{name: {BRIDGE}}}]}}")}))
+    with pytest.raises(InputError) as err:
+        plan_lab(inv)
+    assert any(BRIDGE in p.message for p in err.value.problems)
