@@ -136,6 +136,9 @@ class Decision:
     origin: str
     """``file:line`` of the deciding rule (or of its chain, for a policy)."""
     reply: bool = False
+    rejects: bool = False
+    """The verdict is reject: the firewall answers (TCP reset, ICMP port unreachable) the way
+    a closed port does, so a probe cannot tell the two apart."""
 
     def __str__(self) -> str:
         what = "reply" if self.reply else "request"
@@ -393,7 +396,8 @@ def _decide_hook(gw: GatewayRuleset, hook: str, chains: Sequence[FlatChain],
             declared = gw.ruleset.chain(chain.name, chain.table)
             text = f"policy {chain.policy} of chain {chain.name}"
             origin = str(declared.source) if declared is not None else gw.ruleset.source
-        decision = Decision(gw.device.id, hook, action is Action.ACCEPT, text, origin, reply)
+        decision = Decision(gw.device.id, hook, action is Action.ACCEPT, text, origin, reply,
+                            rejects=action is Action.REJECT)
         if action is not Action.ACCEPT:
             return decision
     assert decision is not None  # a hook has at least one chain

@@ -102,6 +102,10 @@ class ProbeResult:
             return Agreement.NOT_RUN
         if through is None:
             return Agreement.UNDECIDED
+        expected = self.probe.expected
+        if (self.observation.observed is Observed.CLOSED and not expected.allowed
+                and expected.decisions and expected.decisions[-1].rejects):
+            return Agreement.UNDECIDED  # the firewall's reject looks like a closed port
         return Agreement.AGREE if through == self.probe.expected.allowed else Agreement.DISAGREE
 
     def finding(self) -> Finding | None:

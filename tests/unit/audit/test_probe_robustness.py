@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from egovops.audit.firewall import load_gateway_rulesets, zone_reach
+from egovops.audit.probe import plan_probes
+from egovops.audit.probe_run import Agreement, Observation, Observed, ProbeResult
 from egovops.cli.main import main
+from egovops.load import load_inventory
+from egovops.load.policy import load_policy
 from tests.conftest import REPO
 
 LAB = REPO / "inventories" / "example-lab"
@@ -64,3 +69,25 @@ def test_a_zone_firewall_lets_the_reply_of_an_accepted_connection_back(
            and p["target"]["device"] == "px-web-portal" and p["service"].startswith("tcp/22")]
     assert ssh and ssh[0]["expected"] == "allow", ssh
     assert "px-fw-outer" in ssh[0]["path"]
+
+
+def test_a_reject_that_looks_like_a_closed_port_is_undecided(tmp_path: Path) -> None:
+    site = tmp_path / "lab"
+    shutil.copytree(LAB, site, ignore=shutil.ignore_patterns(".lab"))
+    nft = site / "configs" / "lab-fw.nft"
+    text = nft.read_text(encoding="utf-8")
+    nft.write_text(text.replace(
+        "\t\tct state established,related accept\n\t\t# 政务外网",
+        "\t\tct state established,related accept\n\t\ttcp dport 23 reject with tcp reset\n"
+        "\t\t# 政务外网", 1), encoding="utf-8")
+    inv = load_inventory(site)
+    gateways = load_gateway_rulesets(inv, None)
+    plan = plan_probes(inv, gateways, load_policy(REPO / "policies", inv), zone_reach(gateways),
+                       None)
+    telnet = next(p for p in plan.probes if p.source.device == "lab-internet"
+                  and p.target.device == "lab-web" and p.service.label.startswith("tcp/23"))
+    assert not telnet.expected.allowed and telnet.expected.decisions[-1].rejects
+    closed = ProbeResult(telnet, Observation(Observed.CLOSED, "refused"))
+    assert closed.agreement is Agreement.UNDECIDED and closed.finding() is None
+    reached = ProbeResult(telnet, Observation(Observed.REACHED, "connected"))
+    assert reached.agreement is Agreement.DISAGREE
