@@ -30,6 +30,7 @@ from egovops.audit.probe_run import Observation, Observed, VantageError
 from egovops.collect.base import CollectError
 from egovops.collect.credentials import CredentialError, Login, Redactor, resolve_login
 from egovops.collect.transport import close_socket, open_socket
+from egovops.errors import UsageError
 from egovops.model.inventory import Device, Inventory
 
 MARK = "EGVPROBE"
@@ -109,7 +110,7 @@ class SshSender:
                  environ: Mapping[str, str] | None = None, connect_timeout: float = 10.0) -> None:
         dev = inv.device_by_id.get(device)
         if dev is None:
-            raise VantageError(f"--from: no device {device!r} in the inventory")
+            raise UsageError(f"--from: no device {device!r} in the inventory")
         self.device: Device = dev
         self.root = Path(inv.root or ".")
         self.environ = os.environ if environ is None else environ
@@ -123,11 +124,11 @@ class SshSender:
     def _login(self) -> tuple[str, Login]:
         dev = self.device
         if dev.mgmt is None:
-            raise VantageError(f"{dev.id}: no management address to log in to")
+            raise UsageError(f"{dev.id}: no management address to log in to")
         try:
             return str(dev.mgmt), resolve_login(dev.credentials, self.root, self.environ)
         except CredentialError as exc:
-            raise VantageError(f"{dev.id}: {exc}") from None
+            raise UsageError(f"{dev.id}: {exc}") from None
 
     def run_script(self, script: str, limit: float) -> str:
         """Run ``script`` with ``/bin/sh`` on the vantage host; its standard output."""
