@@ -283,18 +283,25 @@ class LabSender:
             {"proto": p.service.proto, "src": str(p.source.address),
              "dst": str(p.target.address), "port": p.service.port} for _, p in items]}
         argv = self._in_ns(self.nodes[device], sys.executable, "-I", "-c", PROBER)
-        limit = timeout * (len(items) // 64 + 1) + 20
+        # batches of 64 at once; a TCP probe may wait twice (connect, then the answer)
+        limit = 2 * timeout * (len(items) // 64 + 1) + 20
+        done: subprocess.CompletedProcess[str] | None = None
+        rows: object = None
+        why = ""
         try:
             done = subprocess.run(argv, input=json.dumps(request), capture_output=True,
                                   text=True, timeout=limit, check=False,
                                   env={**os.environ, "PATH": self.system.path})
             rows = json.loads(done.stdout) if done.returncode == 0 else None
-        except (subprocess.TimeoutExpired, ValueError):
-            rows = None
-            done = None
+        except subprocess.TimeoutExpired:
+            why = f"no answer within {limit:g} s"
+        except OSError as exc:
+            why = f"cannot start the prober: {exc.strerror or exc}"
+        except ValueError:
+            why = "unreadable answer"
         if not isinstance(rows, list) or len(rows) != len(items):
-            why = (done.stderr.strip().splitlines() or ["no output"])[-1] if done else \
-                f"no answer within {limit:g} s"
+            if done is not None:
+                why = (done.stderr.strip().splitlines() or [why or "no output"])[-1]
             return {i: Observation(Observed.ERROR, f"prober in {self.nodes[device]}: {why}")
                     for i, _ in items}
         return {i: Observation(Observed(row[0]), str(row[1]), float(row[2]))
