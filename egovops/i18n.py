@@ -329,6 +329,8 @@ CATALOG: dict[str, dict[Lang, str]] = {
     },
     "probe.not_run": {"en": "{count} probe(s) could not be sent: {first}",
                       "zh": "{count} 项探测未能发送：{first}"},
+    "probe.empty": {"en": "nothing to probe{where}: no zone pair, flow or service to test",
+                    "zh": "没有可执行的探测{where}：无需要检验的安全域对、访问流或服务"},
     # metrics (egovops metrics …, egovops audit … --textfile)
     "metrics.textfile": {"en": "metrics written for node_exporter: {path}",
                          "zh": "已写入 node_exporter 指标文件：{path}"},

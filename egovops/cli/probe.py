@@ -163,6 +163,10 @@ def probe_command(
             raise UsageError("--dry-run prints the plan as a table, or as JSON (--format json, "
                              "also with --output)")
         return
+    if not plan.probes:
+        where = f" from {vantage}" if vantage else ""
+        st.err.print(st.t("probe.empty", where=where), highlight=False, markup=False)
+        return
     sender = _sender(inv, lab, vantage, state_dir)
     try:
         run = run_probes(plan, sender, timeout)

@@ -91,3 +91,11 @@ def test_a_reject_that_looks_like_a_closed_port_is_undecided(tmp_path: Path) -> 
     assert closed.agreement is Agreement.UNDECIDED and closed.finding() is None
     reached = ProbeResult(telnet, Observation(Observed.REACHED, "connected"))
     assert reached.agreement is Agreement.DISAGREE
+
+
+def test_an_empty_plan_says_so_and_sends_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    mini = REPO / "tests" / "data" / "inventories" / "mini"
+    code = main(["--lang", "en", "audit", "probe", str(mini), "--lab", "--policy", POLICY])
+    out, err = capsys.readouterr()
+    assert code == 0  # nothing was found wrong, and the message says nothing was tested
+    assert "nothing to probe" in err and out == ""
