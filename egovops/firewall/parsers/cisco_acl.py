@@ -146,6 +146,12 @@ class Words:
         """Whether every word was read."""
         return self.index >= len(self.words)
 
+    def expect_end(self) -> None:
+        """``Unreadable`` at the first word left over, if any."""
+        if not self.at_end():
+            extra = self.take("nothing")
+            raise Unreadable(f"{extra.text!r} is not understood here", "syntax", extra.column)
+
 
 def port_words(cursor: Words, operator: str) -> tuple[tuple[PortRange, ...], bool]:
     """Ports after ``eq``/``neq``/``lt``/``gt``/``range`` (``eq`` may list several)."""

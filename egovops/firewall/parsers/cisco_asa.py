@@ -181,10 +181,7 @@ def _read_object(node: Node, objects: CiscoObjects, log: ProblemLog) -> None:
         cursor = Words(child.words)
         try:
             _object_entry(words[0], kind, group, cursor, objects)
-            if not cursor.at_end():
-                extra = cursor.take("nothing")
-                raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                 extra.column)
+            cursor.expect_end()
         except Unreadable as error:
             if error.code == "unsupported" and kind == "network" and words[0] == "object":
                 objects.unreadable[name] = error.message
@@ -308,10 +305,7 @@ class CiscoAsaParser:
                 raise Unreadable(f"{action_word.text!r} is not permit or deny", "syntax",
                                  action_word.column)
             dst, family = asa_address(cursor, objects)
-            if not cursor.at_end():
-                extra = cursor.take("nothing")
-                raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                 extra.column)
+            cursor.expect_end()
             rules = [Rule(match=Match(dst=dst, family=family), action=action, comment=remark,
                           source=SourceRef(file, node.line), text=node.text)]
         else:

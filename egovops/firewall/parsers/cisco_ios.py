@@ -379,9 +379,7 @@ def _group_entry(group: Group, cursor: Words, wildcards: bool) -> None:
         group.ports += ranges
     else:
         group.services += _service_entry(cursor)
-    if not cursor.at_end():
-        extra = cursor.take("nothing")
-        raise Unreadable(f"{extra.text!r} is not understood here", "syntax", extra.column)
+    cursor.expect_end()
 
 
 def _service_entry(cursor: Words) -> list[Service]:

@@ -260,10 +260,7 @@ class H3cParser:
                     address_entry(group, cursor)
                 else:
                     service_entry(group, cursor)
-                if not cursor.at_end():
-                    extra = cursor.take("nothing")
-                    raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                     extra.column)
+                cursor.expect_end()
             except Unreadable as error:
                 log.add_error(child.line, error)
         objects.groups[name_word.text] = group

@@ -145,10 +145,7 @@ def _rule(node: Node, name: str, family: int, objects: CiscoObjects, file: str,
         try:
             _setting(draft, keyword.text.lower(), keyword.column, cursor, child, family,
                      objects)
-            if not cursor.at_end():
-                extra = cursor.take("nothing")
-                raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                 extra.column)
+            cursor.expect_end()
         except Unreadable as error:
             log.add_error(child.line, error)
     if draft.disabled or len(log) > problems:

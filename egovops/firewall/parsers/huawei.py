@@ -293,10 +293,7 @@ class HuaweiParser:
                 else:
                     raise Unreadable(f"{child.words[0].text!r} is not understood in "
                                      f"ip {kind}", "syntax", child.words[0].column)
-                if not cursor.at_end():
-                    extra = cursor.take("nothing")
-                    raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                     extra.column)
+                cursor.expect_end()
             except Unreadable as error:
                 log.add_error(child.line, error)
         if group:
@@ -482,10 +479,7 @@ class HuaweiParser:
                 else:
                     raise Unreadable(f"rule {name}: {keyword.text!r} is not understood",
                                      "syntax", keyword.column)
-                if not cursor.at_end():
-                    extra = cursor.take("nothing")
-                    raise Unreadable(f"{extra.text!r} is not understood here", "syntax",
-                                     extra.column)
+                cursor.expect_end()
             except Unreadable as error:
                 log.add_error(child.line, error)
         if action is None and len(log) == problems:
