@@ -17,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from egovops.firewall.model import Action, Chain, Rule, SourceRef
+from egovops.firewall.parsers.config_tree import Node
 from egovops.firewall.parsers.problems import ProblemLog
 
 
@@ -52,6 +53,15 @@ class Attachment:
     line: int
     column: int
     policy: Action
+
+
+def vty_attachment(node: Node, child: Node, at: int, ipv6: bool) -> Attachment:
+    """The ACL of a VRP/Comware ``user-interface``/``line vty`` block's ``acl [ipv6] N
+    inbound|outbound`` (word ``at`` names the ACL): unmatched logins are refused."""
+    acl = child.words[at].text
+    return Attachment(f"ipv6 {acl}" if ipv6 else acl,
+                      "vty-in" if child.keywords[at + 1] == "inbound" else "vty-out",
+                      node.text, child.line, child.words[at].column, Action.DROP)
 
 
 def number_entries(acl: AclDraft, log: ProblemLog) -> list[Rule]:

@@ -40,7 +40,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from egovops.firewall.model import Action, Chain, IPNetwork, Match, Rule, Ruleset, SourceRef
-from egovops.firewall.parsers.acl_chains import AclDraft, Attachment, build_chains
+from egovops.firewall.parsers.acl_chains import (
+    AclDraft,
+    Attachment,
+    build_chains,
+    vty_attachment,
+)
 from egovops.firewall.parsers.cisco_acl import (
     CiscoObjects,
     Group,
@@ -351,11 +356,7 @@ class H3cParser:
                         f"'{child.text}' is not 'acl [ipv6] N inbound|outbound'",
                         "unsupported" if unsupported else "syntax", child.words[0].column)
                 continue
-            acl = child.words[at].text
-            found.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
-                                    "vty-in" if words[at + 1] == "inbound" else "vty-out",
-                                    node.text, child.line, child.words[at].column,
-                                    Action.DROP))
+            found.append(vty_attachment(node, child, at, ipv6))
         return found
 
     @staticmethod

@@ -45,7 +45,12 @@ from egovops.firewall.model import (
     SourceRef,
 )
 from egovops.firewall.parsers import addresses, ports
-from egovops.firewall.parsers.acl_chains import AclDraft, Attachment, build_chains
+from egovops.firewall.parsers.acl_chains import (
+    AclDraft,
+    Attachment,
+    build_chains,
+    vty_attachment,
+)
 from egovops.firewall.parsers.cisco_acl import Group, Words, describe
 from egovops.firewall.parsers.config_tree import Node, parse_tree
 from egovops.firewall.parsers.problems import ProblemLog, Unreadable
@@ -373,11 +378,7 @@ class HuaweiParser:
                     log.add(child.line, f"'{child.text}' is not 'acl [ipv6] N|name X "
                             "inbound|outbound'", "syntax")
                     continue
-                acl = child.words[at].text
-                found.append(Attachment(f"ipv6 {acl}" if ipv6 else acl,
-                                        "vty-in" if words[at + 1] == "inbound" else "vty-out",
-                                        node.text, child.line, child.words[at].column,
-                                        Action.DROP))
+                found.append(vty_attachment(node, child, at, ipv6))
             elif not vty and words[:1] == ["traffic-filter"]:
                 rest = [w for w in words[1:] if w != "ipv6"]
                 ipv6 = len(rest) < len(words) - 1
