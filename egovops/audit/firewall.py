@@ -31,7 +31,7 @@ from egovops.firewall.model import Action, ConnState, IPNetwork, Match, PortRang
 from egovops.firewall.packetset import HeaderSpace, PacketSet
 from egovops.firewall.ruleset_file import read_ruleset
 from egovops.model.findings import Finding, Severity, ZoneReach
-from egovops.model.inventory import Device, Inventory, Service, Zone, ZoneKind
+from egovops.model.inventory import Device, Flow, Inventory, Service, Zone, ZoneKind
 from egovops.model.policy import FirewallPolicy
 
 MGMT_HOOK_SUFFIXES = ("vty-in", "ssh-in")
@@ -47,6 +47,15 @@ def is_management_hook(hook: str) -> bool:
 def is_forwarding_hook(hook: str) -> bool:
     """Hooks guarding traffic through the device."""
     return not is_management_hook(hook) and hook not in IGNORED_HOOKS
+
+
+def zone_pair(hook: str) -> tuple[str, str] | None:
+    """The (from, to) vendor zones of a zone-pair policy hook ``<policy>:<from>-><to>``."""
+    target = hook.rpartition(":")[2]
+    if "->" not in target:
+        return None
+    source, _, destination = target.partition("->")
+    return source, destination
 
 
 @dataclass(frozen=True)
@@ -81,23 +90,43 @@ class GatewayRuleset:
             result = result & chain_accepts(chain, self.space)
         return result
 
+    def acl_binding(self, hook: str) -> tuple[str, tuple[str, ...]] | None:
+        """``(in|out, interfaces)`` of an interface ACL hook ``<acl>:in|out``:
+        ``Ruleset.objects[hook]`` names the places, the interface name being their last word.
+        ``None`` for other hooks."""
+        direction = hook.rpartition(":")[2]
+        if direction not in ("in", "out"):
+            return None
+        places = self.ruleset.objects.get(hook, ())
+        return direction, tuple(dict.fromkeys(p.split()[-1] for p in places if p.split()))
+
     def seen_by(self, hook: str) -> PacketSet:
         """The packets a hook sees at all: an interface ACL (hook ``<acl>:in|out``) those
         entering or leaving the interfaces it is applied to, a zone-pair policy
         (``<policy>:<from>-><to>``) those between its two vendor zones, any other hook every
         packet. Packets a hook does not see are neither accepted nor blocked by it."""
-        target = hook.rpartition(":")[2]
-        if target in ("in", "out"):
-            ifaces = tuple(dict.fromkeys(
-                p.split()[-1] for p in self.ruleset.objects.get(hook, ()) if p.split()))
+        binding = self.acl_binding(hook)
+        if binding is not None:
+            direction, ifaces = binding
             if not ifaces:
                 return self.space.empty
-            return self.space.from_match(Match(in_interfaces=ifaces) if target == "in"
+            return self.space.from_match(Match(in_interfaces=ifaces) if direction == "in"
                                          else Match(out_interfaces=ifaces))
-        if "->" in target:
-            source, _, destination = target.partition("->")
-            return self.space.from_match(Match(src_zones=(source,), dst_zones=(destination,)))
+        pair = zone_pair(hook)
+        if pair is not None:
+            return self.space.from_match(Match(src_zones=(pair[0],), dst_zones=(pair[1],)))
         return self.space.universe
+
+    def paired(self) -> PacketSet | None:
+        """On a zone-pair firewall, the packets some zone-pair policy sees (the others cross
+        zones without a policy and are dropped); ``None`` when there is no zone-pair hook."""
+        pairs = [h for h in self.hooks() if zone_pair(h) is not None]
+        if not pairs:
+            return None
+        found = self.space.empty
+        for hook in pairs:
+            found = found | self.seen_by(hook)
+        return found
 
     def touching_zones(self) -> list[str]:
         """Zones this device has an interface in or maps a vendor zone to, in inventory order."""
@@ -482,44 +511,41 @@ class FirewallAudit:
 
     def _flows(self, gw: GatewayRuleset) -> None:
         touching = gw.touching_zones()
+        new = gw.space.from_match(Match(states=frozenset({ConnState.NEW})))
+        # a hook judges only what it sees: an ACL on another interface or another zone pair's
+        # policy neither blocks a flow (unseen packets count as let on) nor reports it as
+        # undeclared
+        judges = []
         for hook, chains in gw.hooks().items():
-            # a hook judges only what it sees: an ACL on another interface or another zone
-            # pair's policy neither blocks a flow (unseen packets count as let on) nor reports
-            # it as undeclared
             seen = gw.seen_by(hook)
-            accepted = gw.accepted(chains) & seen
-            for a in touching:
-                for b in touching:
-                    if a == b:
+            judges.append((hook, chains, gw.accepted(chains) & seen, seen))
+        paired = gw.paired()
+        for a in touching:
+            for b in touching:
+                if a == b:
+                    continue
+                pair = (gw.space.from_match(gw.zone_matches[a][0])
+                        & gw.space.from_match(gw.zone_matches[b][1]) & new)
+                declared = gw.space.empty
+                required = []
+                for flow in self.inventory.flows:
+                    if (flow.source, flow.target) != (a, b):
                         continue
-                    pair = (gw.space.from_match(gw.zone_matches[a][0])
-                            & gw.space.from_match(gw.zone_matches[b][1])
-                            & gw.space.from_match(Match(states=frozenset({ConnState.NEW}))))
-                    declared = gw.space.empty
-                    for flow in self.inventory.flows:
-                        if (flow.source, flow.target) != (a, b):
-                            continue
-                        if flow.via and gw.device.id not in flow.via:
-                            continue
-                        flow_set = pair & gw.space.from_match(Match(src=flow.src, dst=flow.dst))
-                        services = gw.space.empty
-                        for s in service_matches(flow.services):
-                            services = services | gw.space.from_match(s)
-                        flow_set = flow_set & services
-                        declared = declared | flow_set
-                        if flow.required:
-                            blocked = self._blocked(gw, flow_set, accepted | (pair - seen), a)
-                            if blocked is not None:
-                                example = blocked.example()
-                                self._add("firewall.required-flow", Severity.HIGH, gw,
-                                          f"{hook}:{flow.name}",
-                                          f"required flow '{flow.name}' is blocked ({hook})",
-                                          f"blocked: {blocked.describe()}; e.g. {example}",
-                                          "permit the required flow (declared in the "
-                                          "inventory's flows with required: true)",
-                                          str(flow.origin or ""),
-                                          zones=(a, b))
-                    undeclared = (accepted & pair & seen) - declared
+                    if flow.via and gw.device.id not in flow.via:
+                        continue
+                    services = gw.space.empty
+                    for s in service_matches(flow.services):
+                        services = services | gw.space.from_match(s)
+                    flow_set = pair & gw.space.from_match(Match(src=flow.src, dst=flow.dst))
+                    flow_set = flow_set & services
+                    declared = declared | flow_set
+                    if flow.required:
+                        required.append((flow, flow_set))
+                for hook, chains, accepted, seen in judges:
+                    for flow, flow_set in required:
+                        self._required(gw, flow, flow_set, accepted | (pair - seen), a, b,
+                                       hook, hook)
+                    undeclared = (accepted & pair) - declared
                     if not undeclared.is_empty:
                         example = undeclared.example()
                         rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
@@ -531,4 +557,23 @@ class FirewallAudit:
                                   "declare the flow in the inventory's flows if it is "
                                   "intended, else block it", str(rule.source) if rule else "",
                                   zones=(a, b))
+                if paired is not None:
+                    # zone-pair firewalls drop what crosses zones without a policy
+                    for flow, flow_set in required:
+                        self._required(gw, flow, flow_set, paired, a, b, "zone-pair",
+                                       "no zone-pair policy")
+
+    def _required(self, gw: GatewayRuleset, flow: Flow, flow_set: PacketSet,
+                  passing: PacketSet, a: str, b: str, key: str, why: str) -> None:
+        """A finding when the required ``flow`` is blocked: not all of it is in ``passing``
+        on any way in (see :meth:`_blocked`)."""
+        blocked = self._blocked(gw, flow_set, passing, a)
+        if blocked is None:
+            return
+        example = blocked.example()
+        self._add("firewall.required-flow", Severity.HIGH, gw, f"{key}:{flow.name}",
+                  f"required flow '{flow.name}' is blocked ({why})",
+                  f"blocked: {blocked.describe()}; e.g. {example}",
+                  "permit the required flow (declared in the inventory's flows with "
+                  "required: true)", str(flow.origin or ""), zones=(a, b))
 

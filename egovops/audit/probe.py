@@ -41,7 +41,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from egovops.audit.firewall import GatewayRuleset, is_forwarding_hook, is_management_hook
+from egovops.audit.firewall import (
+    GatewayRuleset,
+    is_forwarding_hook,
+    is_management_hook,
+    zone_pair,
+)
 from egovops.audit.reach import HopContext, hook_applies
 from egovops.errors import UsageError
 from egovops.firewall.analysis import decide
@@ -430,7 +435,7 @@ def _decisions(gw: GatewayRuleset, hop: Hop, packet_for: _PacketFor, *, final: b
             if not hooks:
                 return found
     if not final:
-        pairs = [h for h in hooks if "->" in h.rpartition(":")[2]]
+        pairs = [h for h in hooks if zone_pair(h) is not None]
         applied = [h for h in hooks if hook_applies(gw, h, ctx)]
         if pairs and not any(h in pairs for h in applied):
             return [Decision(gw.device.id, "zone-pair", False,
@@ -448,7 +453,7 @@ def _stateful_hook(gw: GatewayRuleset, hook: str) -> bool:
     """Hooks of stateful firewalls without explicit return rules: Huawei USG and H3C security
     policies, H3C zone-pair object policies, every Cisco ASA access group."""
     return (gw.ruleset.format == "cisco-asa" or hook == "security-policy"
-            or "->" in hook.rpartition(":")[2])
+            or zone_pair(hook) is not None)
 
 
 class _PacketFor:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from egovops.audit.firewall import GatewayRuleset, chain_accepts, zone_addresses
+from egovops.audit.firewall import GatewayRuleset, chain_accepts, zone_addresses, zone_pair
 from egovops.firewall.flatten import FlatChain, FlatRule
 from egovops.firewall.model import ConnState, Match
 from egovops.firewall.packetset import HeaderSpace, PacketSet, interface_matches
@@ -104,28 +104,24 @@ def pin_chain(chain: FlatChain, ctx: HopContext) -> FlatChain:
     return replace(chain, rules=tuple(rules), undefined=())
 
 
-def _hook_target(hook: str) -> str:
-    return hook.rpartition(":")[2]
-
-
 def hook_applies(gw: GatewayRuleset, hook: str, ctx: HopContext) -> bool:
     """Whether a forwarding hook sees packets crossing the device as ``ctx`` says.
 
     * an ACL applied to interfaces (hook ``<acl>:in`` / ``<acl>:out``) applies when it is
-      applied to the entry (``in``) or exit (``out``) interface: ``Ruleset.objects[hook]`` names
-      the places, the interface name being their last word. An ACL on an interface the
-      inventory does not name is not applied (more reach, the safe side);
+      applied to the entry (``in``) or exit (``out``) interface
+      (:meth:`GatewayRuleset.acl_binding`). An ACL on an interface the inventory does not name
+      is not applied (more reach, the safe side);
     * a zone-pair policy (``<policy>:<from>-><to>``) applies to its pair of vendor zones;
     * every other hook (``forward``, ``FORWARD``, ``security-policy``, ``global``) applies.
     """
-    target = _hook_target(hook)
-    if target in ("in", "out"):
-        iface = ctx.iif if target == "in" else ctx.oif
-        places = gw.ruleset.objects.get(hook, ())
-        return iface is not None and any(p.split()[-1:] == [iface] for p in places if p)
-    if "->" in target:
-        source, _, destination = target.partition("->")
-        return (ctx.src_zone, ctx.dst_zone) == (source, destination)
+    binding = gw.acl_binding(hook)
+    if binding is not None:
+        direction, ifaces = binding
+        iface = ctx.iif if direction == "in" else ctx.oif
+        return iface is not None and iface in ifaces
+    pair = zone_pair(hook)
+    if pair is not None:
+        return (ctx.src_zone, ctx.dst_zone) == pair
     return True
 
 
@@ -300,7 +296,7 @@ class ReachComposer:
             return cached
         hooks = gw.hooks()
         result = self._new
-        pairs = [h for h in hooks if "->" in _hook_target(h)]
+        pairs = [h for h in hooks if zone_pair(h) is not None]
         applied = [h for h in hooks if hook_applies(gw, h, ctx)]
         if pairs and not any(h in pairs for h in applied):
             result = self.space.empty  # zone-pair firewalls deny between zones without policy

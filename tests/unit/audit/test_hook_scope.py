@@ -39,3 +39,21 @@ def test_a_flow_blocked_by_its_own_pair_is_reported_once(tmp_path: Path) -> None
     found = _required(site)
     assert [subject for subject, _ in found] == [
         "fw-h3c:Trust-DMZ:Trust->DMZ:units use the website group"]
+
+
+def test_a_required_flow_between_zones_without_a_zone_pair_is_blocked(tmp_path: Path) -> None:
+    """Untrust -> Trust has no zone-pair policy: the firewall drops it, whatever the other
+    pairs' policies say (none of them sees it)."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    with (site / "site.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - name: the public reaches a unit server\n"
+                "    source: internet\n"
+                "    target: outer\n"
+                "    dst: [10.20.0.11/32]\n"
+                "    services: [{proto: tcp, ports: [443]}]\n"
+                "    required: true\n")
+    found = _required(site)
+    assert found == [("fw-h3c:zone-pair:the public reaches a unit server",
+                      "fw-h3c: required flow 'the public reaches a unit server' is blocked "
+                      "(no zone-pair policy)")]
