@@ -18,6 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
+
 from egovops.collect.credentials import resolve_path
 from egovops.errors import EgovopsError, InputError, Problem
 from egovops.model.inventory import Device, DeviceRole, Inventory, SecretRef
@@ -243,30 +245,20 @@ def l2_segments(inv: Inventory, devices: dict[str, Device]) -> list[Segment]:
         linked[a[0]].add(a[1])
         linked[b[0]].add(b[1])
     ports = {(d, name) for d, dev in devices.items() for name in bridge_ports(dev, linked[d])}
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(x: tuple[str, str]) -> tuple[str, str]:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(x: tuple[str, str], y: tuple[str, str]) -> None:
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            parent[ry] = rx
-
-    for a, b in links:
-        union(a, b)
-    first_port: dict[str, tuple[str, str]] = {}
+    graph: nx.Graph[tuple[str, str]] = nx.Graph()
+    graph.add_edges_from(links)
+    by_device: dict[str, list[tuple[str, str]]] = {}
     for port in sorted(ports):
-        union(first_port.setdefault(port[0], port), port)
-    order: dict[tuple[str, str], int] = {}
-    members: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    inside: dict[tuple[str, str], list[tuple[tuple[str, str], tuple[str, str]]]] = {}
+        by_device.setdefault(port[0], []).append(port)
+    for same_switch in by_device.values():
+        nx.add_path(graph, same_switch)  # one bridge joins them
+    component = {end: i for i, ends in enumerate(nx.connected_components(graph))
+                 for end in ends}
+    order: dict[int, int] = {}
+    members: dict[int, list[tuple[str, str]]] = {}
+    inside: dict[int, list[tuple[tuple[str, str], tuple[str, str]]]] = {}
     for a, b in links:
-        root = find(a)
+        root = component[a]
         order.setdefault(root, len(order))
         group = members.setdefault(root, [])
         group += [e for e in (a, b) if e not in group]
