@@ -128,6 +128,14 @@ class GatewayRuleset:
             found = found | self.seen_by(hook)
         return found
 
+    def vendor_zones(self, iface: str | None) -> tuple[str | None, ...]:
+        """Vendor zones the inventory maps to the zone of ``iface`` (``(None,)``: unnamed)."""
+        if iface is None:
+            return (None,)
+        zone = self.device.interface_zone(iface)
+        found = tuple(v for v, z in self.device.firewall_zones.items() if z == zone)
+        return found or (None,)
+
     def touching_zones(self) -> list[str]:
         """Zones this device has an interface in or maps a vendor zone to, in inventory order."""
         return list(self.zone_matches)

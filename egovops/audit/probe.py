@@ -378,13 +378,6 @@ def _packet(source: IPAddress, target: IPAddress, service: ProbeService, hop: Ho
                   oif=hop.oif, src_zone=zones[0], dst_zone=zones[1], state=state)
 
 
-def _vendor_zone(gw: GatewayRuleset, iface: str | None) -> str | None:
-    if iface is None:
-        return None
-    zone = gw.device.interface_zone(iface)
-    return next((v for v, z in gw.device.firewall_zones.items() if z == zone), None)
-
-
 def _decide_hook(gw: GatewayRuleset, hook: str, chains: Sequence[FlatChain],
                  packet: Packet, reply: bool) -> Decision:
     """Netfilter order: a drop in any base chain of the hook is final."""
@@ -415,10 +408,10 @@ def _decisions(gw: GatewayRuleset, hop: Hop, packet_for: _PacketFor, *, final: b
     zones: tuple[str | None, str | None]
     if final:
         hooks = gw.hooks(is_management_hook)
-        zones = (_vendor_zone(gw, hop.iif), "local")
+        zones = (gw.vendor_zones(hop.iif)[0], "local")
     else:
         hooks = gw.hooks(is_forwarding_hook)
-        zones = (_vendor_zone(gw, hop.iif), _vendor_zone(gw, hop.oif))
+        zones = (gw.vendor_zones(hop.iif)[0], gw.vendor_zones(hop.oif)[0])
     packet = packet_for(hop, zones)
     ctx = HopContext(hop.iif, hop.oif, zones[0], zones[1])
     found: list[Decision] = []

@@ -280,14 +280,6 @@ class ReachComposer:
         self._new = self.space.from_match(Match(states=frozenset({ConnState.NEW})))
         self._hops: dict[tuple[str, HopContext], PacketSet] = {}
 
-    def vendor_zones(self, gw: GatewayRuleset, iface: str | None) -> tuple[str | None, ...]:
-        """Vendor zones the inventory maps to the zone of ``iface`` (``None``: unnamed)."""
-        if iface is None:
-            return (None,)
-        zone = gw.device.interface_zone(iface)
-        found = tuple(v for v, z in gw.device.firewall_zones.items() if z == zone)
-        return found or (None,)
-
     def hop_context_set(self, gw: GatewayRuleset, ctx: HopContext) -> PacketSet:
         """New connections ``gw`` forwards with ``ctx``'s interfaces and vendor zones."""
         key = (gw.device.id, ctx)
@@ -311,8 +303,8 @@ class ReachComposer:
         gw = self.gateways[hop.device]
         result = self.space.empty
         for iif, oif in itertools.product(hop.entry, hop.exit):
-            for src_zone, dst_zone in itertools.product(self.vendor_zones(gw, iif),
-                                                         self.vendor_zones(gw, oif)):
+            for src_zone, dst_zone in itertools.product(gw.vendor_zones(iif),
+                                                         gw.vendor_zones(oif)):
                 result = result | self.hop_context_set(gw, HopContext(iif, oif, src_zone,
                                                                       dst_zone))
         return result
