@@ -98,6 +98,37 @@ class SourceRef:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+class Bound(StrEnum):
+    """Which way a construct the model skipped bends what the proof can claim.
+
+    A skipped construct that may *accept* packets makes every proven reach a lower bound (more
+    may get through than proven); one that may *deny* makes it an upper bound (less may get
+    through); ``both`` when its verdict is unknown; ``none`` when it cannot change a verdict
+    (a comment, a counter, a log target we do not model).
+    """
+
+    LOWER = "lower"
+    UPPER = "upper"
+    BOTH = "both"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A construct the parser read but the rule model cannot express (Batfish-style parse
+    warning): reported as ``firewall.parse-unsupported`` at ``source``, never silently dropped.
+    """
+
+    source: SourceRef
+    construct: str
+    """The construct as written (one line, shortened), e.g. ``-m limit --limit 5/s``."""
+    reason: str
+    """What was skipped and why, in English (the finding renders it)."""
+    bound: Bound
+    rule: str = ""
+    """Name or text of the rule it belongs to, when it is part of one."""
+
+
 @dataclass(frozen=True)
 class Match:
     """A conjunction of conditions on a packet; an empty tuple means "any"."""
@@ -150,6 +181,11 @@ class Rule:
     source: SourceRef = field(default_factory=lambda: SourceRef("", 0))
     text: str = ""
     """The rule as written, for evidence in findings."""
+    uncertain: str = ""
+    """Non-empty when the rule matches only an unknown part of ``match`` (it carries a
+    condition the model cannot express, e.g. ``-m limit``): the reason. The proof then
+    evaluates it both ways (matching and not) and reports results that differ as unproven.
+    """
 
 
 @dataclass(frozen=True)
@@ -179,6 +215,8 @@ class Ruleset:
     """File the ruleset came from."""
     objects: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Named address/service objects as declared, for reports (``object-group``, sets)."""
+    skipped: tuple[Skipped, ...] = ()
+    """Constructs read but not expressible in the model, in source order (parse warnings)."""
 
     def chain(self, name: str, table: str | None = None) -> Chain | None:
         """The chain called ``name`` (in ``table`` when given)."""

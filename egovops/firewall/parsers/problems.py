@@ -24,6 +24,7 @@ Problem codes used by all parsers:
 from __future__ import annotations
 
 from egovops.errors import ConfigError, Problem
+from egovops.firewall.model import Bound, Skipped, SourceRef
 
 
 class Unreadable(Exception):  # noqa: N818 - control flow inside parsers, never escapes them
@@ -43,6 +44,7 @@ class ProblemLog:
         self.file = file
         self.format_name = format_name
         self.problems: list[Problem] = []
+        self.skipped: list[Skipped] = []
 
     def add(self, line: int, message: str, code: str = "syntax", column: int = 0) -> None:
         """Record one unreadable construct at ``line`` (1-based, 0 = unknown)."""
@@ -51,6 +53,11 @@ class ProblemLog:
     def add_error(self, line: int, error: Unreadable) -> None:
         """Record an :class:`Unreadable` raised while reading ``line``."""
         self.add(line, error.message, error.code, error.column)
+
+    def skip(self, line: int, construct: str, reason: str, bound: Bound, rule: str = "") -> None:
+        """Record a construct that is valid vendor syntax but not expressible in the rule model
+        (a parse warning: the rest of the file is still read; the audit reports it)."""
+        self.skipped.append(Skipped(SourceRef(self.file, line), construct, reason, bound, rule))
 
     def __len__(self) -> int:
         return len(self.problems)
