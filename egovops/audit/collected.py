@@ -42,15 +42,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from egovops.audit.firewall import GatewayRuleset, gateway_ruleset
+from egovops.audit.registry import finding_of, phrase
 from egovops.collect.snapshot import Snapshot, config_path
 from egovops.errors import ConfigError, Problem, UsageError, display_path
 from egovops.firewall.model import Ruleset
 from egovops.firewall.ruleset_file import read_ruleset
-from egovops.model.findings import Finding, Severity
+from egovops.model.findings import Finding, ParamValue, Phrase, Severity
 from egovops.model.inventory import Device, Inventory
 
 CHECKS = ("firewall.snapshot-missing", "firewall.snapshot-empty", "firewall.snapshot-only")
-MLPS_AUDIT = "GB/T 22239-2019 8.1.3.2 访问控制"
 
 COLLECTED_FILES: dict[str | None, tuple[tuple[str, str | None], ...]] = {
     "nftables": (("nftables.json", "nftables-json"), ("nftables", "nftables"), ("running", None)),
@@ -136,13 +136,11 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
     problems: list[Problem] = []
     loaded: list[GatewayRuleset] = []
 
-    def add(check: str, severity: Severity, device: Device, title: str, evidence: str,
-            remediation: str, origin: str = "") -> None:
-        findings.append(Finding(
-            check=check, severity=severity, title=f"{device.id}: {title}",
-            subject=f"{device.id}:snapshot", evidence=evidence,
-            remediation=remediation, origin=origin or str(device.origin or ""),
-            mlps=MLPS_AUDIT))
+    def add(check: str, severity: Severity, device: Device, origin: str = "",
+            **params: ParamValue) -> None:
+        findings.append(finding_of(
+            check, {"device": device.id, **params}, subject=f"{device.id}:snapshot",
+            severity=severity, origin=origin or str(device.origin or "")))
 
     for device in inv.devices:
         entry = snap.devices.get(device.id)
@@ -154,30 +152,28 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
             else:
                 first = exc.problems[0] if exc.problems else None
                 add("firewall.snapshot-only", Severity.LOW, device,
-                    "collected ruleset not audited: it cannot be read",
-                    f"{exc.summary}" + (f"; first: {first}" if first else ""),
-                    "save the device's configuration in the inventory (config:) once egovops "
-                    "reads it, or check the collection", first.location() if first else "")
+                    first.location() if first else "", what=phrase("snapshot-unreadable"),
+                    why=phrase("snapshot-unreadable-why", summary=exc.summary,
+                               first=f"; {first}" if first else ""),
+                    fix=phrase("snapshot-save-config"))
             continue
         if read is None:
             if device.config is None:
                 continue
+            why: Phrase
             if entry is None:
-                why = f"the device is not in snapshot {where} (not selected when collecting?)"
+                why = phrase("snapshot-not-selected", snapshot=where)
             elif not entry.get("ok"):
-                why = (f"collecting it failed ({entry.get('error_kind') or 'error'}): "
-                       f"{entry.get('error') or 'no detail'}")
+                why = phrase("snapshot-collect-failed", kind=entry.get("error_kind") or "error",
+                             error=entry.get("error") or "-")
             else:
                 tried = ", ".join(name for name, _ in collected_files(device))
                 facts = snap.facts.get(device.id)
                 notes = "; ".join(facts.warnings) if facts is not None else ""
-                why = (f"collected, but no ruleset was retrieved (looked for {tried})"
-                       + (f"; collector warnings: {notes}" if notes else ""))
-            add("firewall.snapshot-missing", Severity.HIGH, device,
-                "gateway ruleset not in the snapshot, not audited",
-                f"{why}; the saved {device.config} was not used in its place",
-                "collect the device again (egovops collect) and rerun the audit on the new "
-                "snapshot; an unaudited gateway is not proven")
+                why = (phrase("snapshot-no-ruleset-warnings", tried=tried, notes=notes) if notes
+                       else phrase("snapshot-no-ruleset", tried=tried))
+            add("firewall.snapshot-missing", Severity.HIGH, device, why=why,
+                config=device.config)
             continue
         ruleset, path = read
         if not ruleset.base_chains:
@@ -185,11 +181,7 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
                 continue  # collected, filters nothing: not a firewall
             add("firewall.snapshot-empty",
                 Severity.CRITICAL if device.id in gateway_ids else Severity.HIGH, device,
-                "running ruleset is empty: it filters nothing",
-                f"{display_path(path)} has no base chain, so every packet is forwarded "
-                f"(the saved {device.config} is not what runs)",
-                "load the reviewed configuration onto the device (nft -f / iptables-restore "
-                "/ the vendor's commit) and collect again", display_path(path))
+                display_path(path), file=display_path(path), config=device.config)
             continue
         try:
             loaded.append(gateway_ruleset(inv, device, ruleset))
@@ -198,12 +190,10 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
                                                      "config")])
             continue
         if device.config is None:
-            add("firewall.snapshot-only", Severity.INFO, device,
-                "audited from the snapshot only (no config: in the inventory)",
-                f"ruleset {display_path(path)} was collected from the device and audited; the "
-                "inventory saves no configuration for it",
-                "save the reviewed configuration in the inventory (config:) so that changes "
-                "are audited before they are deployed", display_path(path))
+            add("firewall.snapshot-only", Severity.INFO, device, display_path(path),
+                what=phrase("snapshot-only-audited"),
+                why=phrase("snapshot-only-why", file=display_path(path)),
+                fix=phrase("snapshot-only-fix"))
     if problems:
         raise ConfigError(f"{len(problems)} problem(s) in collected device configurations",
                           problems)

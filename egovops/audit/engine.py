@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from egovops.audit.base import AuditContext, Check
+from egovops.audit.registry import finding
 from egovops.errors import UsageError
-from egovops.model.findings import AuditResult, Finding, Severity
+from egovops.model.findings import AuditResult, Finding
 from egovops.model.inventory import Inventory, Waiver
 
 if TYPE_CHECKING:
@@ -95,22 +96,17 @@ def apply_waivers(result: AuditResult, waivers: Iterable[Waiver], today: date) -
             continue  # about a check this run did not make (e.g. firewall, in an isolation run)
         where = str(waiver.origin or "")
         if waiver.expires < today:
-            extra.append(Finding(
-                check="audit.waiver-expired", severity=Severity.MEDIUM,
-                title=f"waiver for {waiver.finding} expired on {waiver.expires.isoformat()}",
-                subject=waiver.finding, origin=where,
-                evidence=f"owner {waiver.owner}: {waiver.reason}",
-                remediation="fix the finding, or renew the waiver with a new expiry and reason",
+            extra.append(finding(
+                "audit.waiver-expired", subject=waiver.finding, origin=where,
+                finding=waiver.finding, expires=waiver.expires.isoformat(), owner=waiver.owner,
+                reason=waiver.reason,
             ))
         elif waiver.finding in by_id:
             current.add(waiver.finding)
         else:
-            extra.append(Finding(
-                check="audit.waiver-unused", severity=Severity.INFO,
-                title=f"waiver for {waiver.finding} matches no finding",
-                subject=waiver.finding, origin=where,
-                evidence=f"owner {waiver.owner}: {waiver.reason}",
-                remediation="remove the waiver (the finding is gone or its id changed)",
+            extra.append(finding(
+                "audit.waiver-unused", subject=waiver.finding, origin=where,
+                finding=waiver.finding, owner=waiver.owner, reason=waiver.reason,
             ))
     kept = _worst_first([*(f for f in result.findings if f.id not in current), *extra])
     waived = tuple(f for f in result.findings if f.id in current)

@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from egovops.audit.registry import finding_of, phrase, split_bilingual
 from egovops.errors import ConfigError, Problem
 from egovops.firewall.analysis import AnomalyKind, analyze, decide, verdict_sets
 from egovops.firewall.flatten import FlatChain, flatten
 from egovops.firewall.model import Action, ConnState, IPNetwork, Match, PortRange, Ruleset
 from egovops.firewall.packetset import HeaderSpace, PacketSet
 from egovops.firewall.ruleset_file import read_ruleset
-from egovops.model.findings import Finding, Severity, ZoneReach
+from egovops.model.findings import Finding, ParamValue, Severity, ZoneReach
 from egovops.model.inventory import Device, Flow, Inventory, Service, Zone, ZoneKind
 from egovops.model.policy import FirewallPolicy
 
@@ -150,6 +151,11 @@ def chain_accepts(chain: FlatChain, space: HeaderSpace) -> PacketSet:
         return accepted
     unseen = frozenset({4, 6}) - families
     return accepted | space.from_match(Match(family=next(iter(unseen))))
+
+
+def _decided(rule: object | None) -> ParamValue:
+    """``; decided by RULE`` or ``; by the default policy``, in the reader's language."""
+    return phrase("decided-by", rule=rule) if rule else phrase("by-default-policy")
 
 
 def _address_families(device: Device) -> set[int]:
@@ -302,13 +308,14 @@ class FirewallAudit:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _add(self, check: str, severity: Severity, gw: GatewayRuleset, subject: str, title: str,
-             evidence: str, remediation: str, origin: str, zones: tuple[str, ...] = ()) -> None:
-        self.findings.append(Finding(
-            check=check, severity=severity, title=f"{gw.device.id}: {title}",
-            subject=f"{gw.device.id}:{subject}", evidence=evidence, remediation=remediation,
-            origin=origin or str(gw.device.origin or ""), mlps=self.policy.mlps.get(check, ""),
-            zones=zones,
+    def _add(self, check: str, severity: Severity, gw: GatewayRuleset, subject: str,
+             origin: str, zones: tuple[str, ...] = (), **params: ParamValue | int) -> None:
+        """A finding of registered ``check`` (see :mod:`egovops.audit.check_table`) about
+        ``gw``; the message parameters are the check's, ``device`` is added here."""
+        self.findings.append(finding_of(
+            check, {"device": gw.device.id, **params}, subject=f"{gw.device.id}:{subject}",
+            severity=severity, origin=origin or str(gw.device.origin or ""), zones=zones,
+            clauses=self.policy.mlps.get(check),
         ))
 
     def _untrusted(self, gw: GatewayRuleset) -> Iterator[tuple[str, Match]]:
@@ -338,12 +345,14 @@ class FirewallAudit:
                     continue  # a final catch-all is meant to generalise the rules above it
                 if anomaly.kind is AnomalyKind.REDUNDANT and rule.rule.log:
                     continue  # same verdict as the policy, but it logs: not removable
-                example = f"; example: {anomaly.example}" if anomaly.example else ""
-                self._add(check, severity, gw, f"{chain.name}#{rule.index}:{anomaly.kind.value}",
-                          f"{anomaly.kind.value} rule in {chain.name}",
-                          f"{rule.rule.text or rule.rule.name}: {anomaly.detail}{example}",
-                          "remove or reorder the rule so that every rule decides something "
-                          "and the order matches the intent", str(rule.source))
+                kind = anomaly.kind.value
+                self._add(check, severity, gw, f"{chain.name}#{rule.index}:{kind}",
+                          str(rule.source), kind=phrase(f"anomaly.{kind}"), chain=chain.name,
+                          rule=rule.rule.text or rule.rule.name, detail=anomaly.detail,
+                          kind_detail=phrase(f"anomaly-detail.{kind}"),
+                          related=", ".join(str(r.source) for r in anomaly.related) or "-",
+                          example=phrase("example", packet=anomaly.example)
+                          if anomaly.example else "")
 
     def _deny_logging(self, gw: GatewayRuleset) -> None:
         if not self.policy.require_deny_logging:
@@ -354,13 +363,10 @@ class FirewallAudit:
                       and not fr.implicit]
             if silent:
                 where = ", ".join(str(fr.source) for fr in silent[:8])
-                more = f" and {len(silent) - 8} more" if len(silent) > 8 else ""
                 self._add("firewall.deny-logging", Severity.LOW, gw, f"{chain.name}:deny-log",
-                          f"{len(silent)} deny rule(s) in {chain.name} do not log",
-                          f"rules without logging: {where}{more}",
-                          "add logging (nft 'log', iptables '-j LOG' before the drop, Huawei "
-                          "'policy logging', Cisco 'log') so denied traffic is audited",
-                          str(silent[0].source))
+                          str(silent[0].source), count=len(silent), chain=chain.name,
+                          rules=where, more=phrase("and-more", count=len(silent) - 8)
+                          if len(silent) > 8 else "")
 
     def _over_broad(self, gw: GatewayRuleset) -> None:
         limits = self.policy.over_broad
@@ -383,14 +389,11 @@ class FirewallAudit:
                     if m.in_interfaces and all(i == "lo" for i in m.in_interfaces):
                         continue
                     self._add("firewall.over-broad", Severity.HIGH, gw,
-                              f"{chain.name}#{fr.index}:over-broad",
-                              f"over-broad permit in {chain.name}",
-                              f"{fr.rule.text or fr.rule.name} permits "
-                              f"{'any service' if any_service else 'services'} from "
-                              f"{'any' if not m.src else ', '.join(map(str, m.src))} to "
-                              f"{'any' if not m.dst else ', '.join(map(str, m.dst))}",
-                              "narrow the source, destination and service to what the flow "
-                              "needs (MLPS: access control lists minimised)", str(fr.source))
+                              f"{chain.name}#{fr.index}:over-broad", str(fr.source),
+                              chain=chain.name, rule=fr.rule.text or fr.rule.name,
+                              services=phrase("any-service" if any_service else "services"),
+                              src=", ".join(map(str, m.src)) if m.src else phrase("any"),
+                              dst=", ".join(map(str, m.dst)) if m.dst else phrase("any"))
 
     def _default_deny(self, gw: GatewayRuleset) -> None:
         for chain in gw.chains:
@@ -402,14 +405,13 @@ class FirewallAudit:
             verdict = unconditional.action if unconditional is not None else chain.policy
             if verdict is not Action.ACCEPT:
                 continue
-            by = (f"rule {unconditional.source} accepts everything" if unconditional
-                  else f"the default policy of {chain.name} is accept")
+            by = (phrase("rule-accepts-all", rule=unconditional.source) if unconditional
+                  else phrase("policy-accepts", chain=chain.name))
             self._add("firewall.default-deny", Severity.CRITICAL, gw, f"{chain.name}:default",
-                      f"{chain.name} ({chain.hook}) is default-allow", by,
-                      "set the chain's default policy to drop (nft 'policy drop', USG "
-                      "'default action deny') and permit only declared flows",
                       str(unconditional.source) if unconditional else "",
-                      zones=tuple(gw.touching_zones()))
+                      zones=tuple(gw.touching_zones()),
+                      what=phrase("chain-default-allow", chain=chain.name, hook=chain.hook),
+                      why=by, fix=phrase("set-default-drop"))
         # a family the device carries but no forwarding chain sees is forwarded unfiltered
         # (an iptables/nftables 'ip' table and no 'ip6' one, an IPv4 ACL and no IPv6 ACL)
         forwarding = [c for c in gw.chains if c.hook is not None and is_forwarding_hook(c.hook)]
@@ -419,15 +421,14 @@ class FirewallAudit:
             if any(c.families is None or family in c.families for c in forwarding):
                 continue
             names = ", ".join(sorted({f"{c.name} ({c.family})" for c in forwarding}))
+            six = "6" if family == 6 else ""
+            how = (f"nft 'table inet' / 'table ip{six}', ip{six}tables, "
+                   "IPv6 ACL")  # technical tokens only: the phrase carries the words
             self._add("firewall.default-deny", Severity.CRITICAL, gw, f"ipv{family}:default",
-                      f"IPv{family} is forwarded unfiltered",
-                      f"the device has IPv{family} addresses but no forwarding chain sees "
-                      f"IPv{family} packets: {names}",
-                      f"add an IPv{family} filter with a default drop (nft 'table inet' or "
-                      f"'table ip{'6' if family == 6 else ''}', ip{'6' if family == 6 else ''}"
-                      "tables, an IPv6 ACL on the same interfaces) or disable forwarding of "
-                      f"IPv{family}", str(gw.ruleset.source),
-                      zones=tuple(gw.touching_zones()))
+                      str(gw.ruleset.source), zones=tuple(gw.touching_zones()),
+                      what=phrase("family-unfiltered", family=family),
+                      why=phrase("family-no-chain", family=family, chains=names),
+                      fix=phrase("family-add-filter", family=family, how=how))
 
     def _risky_services(self, gw: GatewayRuleset) -> None:
         untrusted = list(self._untrusted(gw))
@@ -446,13 +447,15 @@ class FirewallAudit:
                         continue
                     example = hit.example()
                     rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+                    reason_zh, reason_en = split_bilingual(risky.reason)
                     self._add("firewall.risky-service", risky.level, gw,
                               f"{hook}:{zone}:{risky.name}",
-                              f"{risky.name} reachable from {zone} ({hook})",
-                              f"accepted: {hit.describe()}; e.g. {example}"
-                              + (f"; decided by {rule}" if rule else "; by the default policy"),
-                              f"block {risky.name} from {zone}: {risky.reason}".rstrip(": "),
-                              str(rule.source) if rule else "", zones=(zone,))
+                              str(rule.source) if rule else "", zones=(zone,),
+                              service=risky.name, zone=zone, hook=hook,
+                              packets=hit.describe(), example=str(example),
+                              decided=_decided(rule),
+                              reason=f": {reason_en}" if reason_en else "",
+                              reason_zh=f"：{reason_zh}" if reason_zh else "")
 
     def _management_plane(self, gw: GatewayRuleset) -> None:
         mgmt_zone = self.inventory.zone_by_id.get(self.policy.management_zone)
@@ -485,14 +488,11 @@ class FirewallAudit:
                 continue
             example = hit.example()
             rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+            # one finding per hook: the packets and the deciding rule are the evidence
             self._add("firewall.management-plane", Severity.HIGH, gw, f"{hook}:mgmt",
-                      # one finding per hook: the packets and the deciding rule are the evidence
-                      f"management plane reachable from outside the management zone ({hook})",
-                      f"accepted: {hit.describe()}; e.g. {example}"
-                      + (f"; decided by {rule}" if rule else "; by the default policy"),
-                      f"allow management services only from the {self.policy.management_zone} "
-                      "zone (bastion host); use ssh/https, never telnet or http",
-                      str(rule.source) if rule else "")
+                      str(rule.source) if rule else "", hook=hook, packets=hit.describe(),
+                      example=str(example), decided=_decided(rule),
+                      zone=self.policy.management_zone)
 
     def _blocked(self, gw: GatewayRuleset, flow_set: PacketSet, accepted: PacketSet,
                  zone: str) -> PacketSet | None:
@@ -558,21 +558,18 @@ class FirewallAudit:
                         example = undeclared.example()
                         rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
                         self._add("firewall.undeclared-flow", Severity.MEDIUM, gw,
-                                  f"{hook}:{a}->{b}", f"undeclared flow {a} -> {b} ({hook})",
-                                  f"allowed but not declared: {undeclared.describe()}; "
-                                  f"e.g. {example}"
-                                  + (f"; decided by {rule}" if rule else ""),
-                                  "declare the flow in the inventory's flows if it is "
-                                  "intended, else block it", str(rule.source) if rule else "",
-                                  zones=(a, b))
+                                  f"{hook}:{a}->{b}", str(rule.source) if rule else "",
+                                  zones=(a, b), source=a, target=b, hook=hook,
+                                  packets=undeclared.describe(), example=str(example),
+                                  decided=phrase("decided-by", rule=rule) if rule else "")
                 if paired is not None:
                     # zone-pair firewalls drop what crosses zones without a policy
                     for flow, flow_set in required:
                         self._required(gw, flow, flow_set, paired, a, b, "zone-pair",
-                                       "no zone-pair policy")
+                                       phrase("no-zone-pair-policy"))
 
     def _required(self, gw: GatewayRuleset, flow: Flow, flow_set: PacketSet,
-                  passing: PacketSet, a: str, b: str, key: str, why: str) -> None:
+                  passing: PacketSet, a: str, b: str, key: str, why: ParamValue) -> None:
         """A finding when the required ``flow`` is blocked: not all of it is in ``passing``
         on any way in (see :meth:`_blocked`)."""
         blocked = self._blocked(gw, flow_set, passing, a)
@@ -580,8 +577,6 @@ class FirewallAudit:
             return
         example = blocked.example()
         self._add("firewall.required-flow", Severity.HIGH, gw, f"{key}:{flow.name}",
-                  f"required flow '{flow.name}' is blocked ({why})",
-                  f"blocked: {blocked.describe()}; e.g. {example}",
-                  "permit the required flow (declared in the inventory's flows with "
-                  "required: true)", str(flow.origin or ""), zones=(a, b))
+                  str(flow.origin or ""), zones=(a, b), flow=flow.name, why=why,
+                  packets=blocked.describe(), example=str(example))
 

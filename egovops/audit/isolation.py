@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import networkx as nx
 
 from egovops.audit.base import AuditContext, Check
-from egovops.model.findings import Finding, Severity
+from egovops.audit.registry import finding, phrase
+from egovops.model.findings import Finding
 from egovops.model.inventory import (
     WIRELESS_MEDIA,
     CircuitPeer,
@@ -28,10 +29,6 @@ from egovops.model.inventory import (
     ZoneKind,
 )
 from egovops.topology.graph import build_graph
-
-MLPS_BOUNDARY = "GB/T 22239-2019 8.1.3.1 a) 边界防护：跨越边界的访问和数据流通过受控接口"
-MLPS_WIRELESS = "GB/T 22239-2019 8.1.3.1 d) 边界防护：限制无线网络的使用"
-MLPS_OUTREACH = "GB/T 22239-2019 8.1.3.1 c) 边界防护：限制内部用户非授权联到外部网络"
 
 
 def _physical_zones(inv: Inventory) -> set[str]:
@@ -71,15 +68,10 @@ class PhysicalLinkCheck:
                 continue
             if _diode_allows(dev_a, {zone_a, zone_b}) or _diode_allows(dev_b, {zone_a, zone_b}):
                 continue
-            yield Finding(
-                check=self.name, severity=Severity.CRITICAL,
-                title=f"link joins {zone_a} and {zone_b}",
-                subject=link.key, origin=_origin(link),
-                evidence=f"{link.a} is in zone {zone_a}, {link.b} is in zone {zone_b}; "
-                f"{', '.join(sorted({zone_a, zone_b} & physical))} requires physical isolation",
-                remediation="remove the link, or replace it with a declared one-way data diode "
-                "(role data-diode with transfer source/target)",
-                mlps=MLPS_BOUNDARY, zones=(zone_a, zone_b),
+            yield finding(
+                self.name, subject=link.key, origin=_origin(link), zones=(zone_a, zone_b),
+                zone_a=zone_a, zone_b=zone_b, end_a=str(link.a), end_b=str(link.b),
+                isolated=", ".join(sorted({zone_a, zone_b} & physical)),
             )
 
 
@@ -97,15 +89,11 @@ class SharedDeviceCheck:
             zones = {device.zone} | {i.zone for i in device.interfaces if i.zone}
             if len(zones) < 2 or not zones & physical or _diode_allows(device, zones):
                 continue
-            yield Finding(
-                check=self.name, severity=Severity.CRITICAL,
-                title=f"device {device.id} spans {', '.join(sorted(zones))}",
-                subject=device.id, origin=_origin(device),
-                evidence="interfaces in zones "
-                + ", ".join(f"{i.name}={i.zone or device.zone}" for i in device.interfaces),
-                remediation="use separate devices for the isolated zone; only a declared data "
-                "diode may touch both sides",
-                mlps=MLPS_BOUNDARY, zones=tuple(sorted(zones)),
+            yield finding(
+                self.name, subject=device.id, origin=_origin(device), zones=sorted(zones),
+                device=device.id, spans=", ".join(sorted(zones)),
+                interfaces=", ".join(f"{i.name}={i.zone or device.zone}"
+                                     for i in device.interfaces),
             )
 
 
@@ -124,14 +112,10 @@ class CircuitCheck:
             zone = device.interface_zone(circuit.endpoint.interface)
             if zone not in physical or circuit.peer is not CircuitPeer.ISP:
                 continue
-            yield Finding(
-                check=self.name, severity=Severity.CRITICAL,
-                title=f"circuit {circuit.id} connects {zone} to an ISP",
-                subject=circuit.id, origin=_origin(circuit),
-                evidence=f"{circuit.provider} circuit {circuit.circuit_id} ends on "
-                f"{circuit.endpoint} in zone {zone}",
-                remediation="cancel the circuit or move it to the outer network's border router",
-                mlps=MLPS_OUTREACH, zones=(zone,),
+            yield finding(
+                self.name, subject=circuit.id, origin=_origin(circuit), zones=(zone,),
+                circuit=circuit.id, zone=zone, provider=circuit.provider,
+                circuit_id=circuit.circuit_id, endpoint=str(circuit.endpoint),
             )
 
 
@@ -150,26 +134,26 @@ class WirelessCheck:
             for iface in device.interfaces:
                 zone = iface.zone or device.zone
                 if zone in physical and iface.kind in wireless:
-                    yield Finding(
-                        check=self.name, severity=Severity.CRITICAL,
-                        title=f"{iface.kind.value} interface in {zone}",
-                        subject=f"{device.id}:{iface.name}", origin=_origin(device),
-                        evidence=f"{device.id} interface {iface.name} is {iface.kind.value}"
-                        f"{' and enabled' if iface.enabled else ' (declared disabled)'}",
-                        remediation="remove the wireless module or disable it in hardware",
-                        mlps=MLPS_WIRELESS, zones=(zone,),
+                    state = ("wireless-interface-enabled" if iface.enabled
+                             else "wireless-interface-disabled")
+                    yield finding(
+                        self.name, subject=f"{device.id}:{iface.name}", origin=_origin(device),
+                        zones=(zone,), zone=zone,
+                        what=phrase("wireless-interface", kind=iface.kind.value),
+                        why=phrase(state, device=device.id, interface=iface.name,
+                                   kind=iface.kind.value),
+                        fix=phrase("wireless-remove-module"),
                     )
         for link in inv.links:
             zones = {inv.device_by_id[e.device].interface_zone(e.interface)
                      for e in (link.a, link.b)}
             if link.media in WIRELESS_MEDIA and zones & physical:
-                yield Finding(
-                    check=self.name, severity=Severity.CRITICAL,
-                    title=f"{link.media.value} link in {', '.join(sorted(zones & physical))}",
-                    subject=link.key, origin=_origin(link),
-                    evidence=f"link {link.key} uses {link.media.value}",
-                    remediation="replace the wireless link by fibre inside the isolated zone",
-                    mlps=MLPS_WIRELESS, zones=tuple(sorted(zones)),
+                yield finding(
+                    self.name, subject=link.key, origin=_origin(link), zones=sorted(zones),
+                    zone=", ".join(sorted(zones & physical)),
+                    what=phrase("wireless-link", media=link.media.value),
+                    why=phrase("wireless-link-uses", link=link.key, media=link.media.value),
+                    fix=phrase("wireless-replace-link"),
                 )
 
 
@@ -189,19 +173,18 @@ class AddressPlanCheck:
             addresses = [("management", device.mgmt)] if device.mgmt is not None else []
             addresses += [(i.name, a.ip) for i in device.interfaces for a in i.addresses
                           if (i.zone or device.zone) in physical]
+            # 'management' is the subject's word (finding ids must not change); the text says it
+            # in the reader's language
             for where, address in addresses:
                 owner = inv.zone_of_address(address)
                 own = device.zone
                 if own in physical and owner is not None and owner != own:
-                    yield Finding(
-                        check=self.name, severity=Severity.HIGH,
-                        title=f"{own} device uses an address of zone {owner}",
-                        subject=f"{device.id}:{where}", origin=_origin(device),
-                        evidence=f"{where} address {address} of {device.id} lies in a prefix "
-                        f"of zone {owner}",
-                        remediation="renumber from the isolated zone's own prefixes; an "
-                        "address from another zone suggests it is managed or routed from there",
-                        mlps=MLPS_BOUNDARY, zones=(own, owner),
+                    yield finding(
+                        self.name, subject=f"{device.id}:{where}", origin=_origin(device),
+                        zones=(own, owner), zone=own, owner=owner, address=str(address),
+                        device=device.id,
+                        where=phrase("management-address") if where == "management"
+                        else phrase("interface-address", interface=where),
                     )
 
 
@@ -237,17 +220,11 @@ class GatewayPathCheck:
                     continue
                 source = min(inside)
                 path = nx.shortest_path(cut, source, min(outside))
-                yield Finding(
-                    check=self.name, severity=Severity.CRITICAL,
-                    title=f"{zone.id} reaches the internet without a gateway",
-                    subject=f"{zone.id}:{path[0]}->{path[-1]}",
-                    origin=_origin(zone),
-                    evidence=f"path {' -> '.join(path)} avoids every declared gateway "
-                    f"({', '.join(sorted(gateways)) or 'none declared'}); "
-                    f"{len(inside)} {zone.id} device(s) share this bypass",
-                    remediation="remove the bypass link or route it through a declared gateway; "
-                    "declare the device as a gateway only if it enforces a default-deny policy",
-                    mlps=MLPS_BOUNDARY, zones=(zone.id, "internet"),
+                yield finding(
+                    self.name, subject=f"{zone.id}:{path[0]}->{path[-1]}", origin=_origin(zone),
+                    zones=(zone.id, "internet"), zone=zone.id, path=" -> ".join(path),
+                    gateways=", ".join(sorted(gateways)) or phrase("none-declared"),
+                    count=len(inside),
                 )
 
 

@@ -28,11 +28,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from egovops.audit.probe import Probe, ProbePlan
+from egovops.audit.registry import finding, phrase
 from egovops.errors import EgovopsError
-from egovops.model.findings import AuditResult, Finding, Severity
+from egovops.model.findings import AuditResult, Finding, Phrase, Severity
 
 CHECK = "probe.disagreement"
-MLPS = "GB/T 22239-2019 8.1.3.1 a) 边界防护：跨越边界的访问和数据流通过受控接口进行通信"
 
 
 class ProbeError(EgovopsError):
@@ -114,39 +114,32 @@ class ProbeResult:
             return None
         p, exp, obs = self.probe, self.probe.expected, self.observation
         zones = tuple(dict.fromkeys((p.source.zone, p.target.zone)))
-        where = (f"from {p.source} ({p.source.zone}) to {p.target} ({p.target.zone}) "
-                 f"{p.service.label}")
-        seen = f"observed {obs.observed.value}" + (f" ({obs.detail})" if obs.detail else "")
-        path = " > ".join(exp.path) if exp.path else "no route"
+        service = p.service.label
+        fix: Phrase
         if not exp.allowed:
             severity = Severity.CRITICAL if p.isolated else Severity.HIGH
-            title = (f"{p.source.zone} -> {p.target.zone} {p.service.label}: the static proof "
-                     f"says blocked, the probe got through to {p.target.device}")
+            what = phrase("probe-leak", source_zone=p.source.zone, target_zone=p.target.zone,
+                          service=service, device=p.target.device)
+            origin = exp.origin or "-"
             if p.isolated:
-                remediation = (f"{', '.join(p.isolated)} must be physically isolated: find the "
-                               "link, device or route that joins it to the source's network "
-                               "(it is not in the inventory) and remove it")
+                fix = phrase("probe-fix-isolated", zones=", ".join(p.isolated))
+            elif exp.firewalls:
+                fix = phrase("probe-fix-leak", walls=", ".join(exp.firewalls), origin=origin)
             else:
-                walls = ", ".join(exp.firewalls) or "the devices on the path"
-                remediation = (f"the running policy of {walls} differs from the saved "
-                               f"configuration ({exp.origin or 'inventory'}): compare the live "
-                               "ruleset with it, collect a snapshot (egovops collect) and audit "
-                               "it with `egovops audit firewall --snapshot`, then restore the "
-                               "approved policy")
+                fix = phrase("probe-fix-leak-path", origin=origin)
         else:
             severity = Severity.MEDIUM
-            title = (f"{p.source.zone} -> {p.target.zone} {p.service.label}: the static proof "
-                     f"says allowed, the probe was blocked")
-            remediation = ("something the static model does not know blocks this flow: the "
-                           "running ruleset of the firewalls on the path, a host firewall on "
-                           f"{p.target.device}, or routing; check them against the saved "
-                           "configuration")
-        return Finding(
-            check=CHECK, severity=severity, title=title,
-            subject=f"{p.key}", origin=exp.origin,
-            evidence=f"probe {where}: {seen}; static proof: {exp.verdict} — {exp.reason}; "
-                     f"path {path}",
-            remediation=remediation, mlps=MLPS, zones=zones,
+            what = phrase("probe-overblock", source_zone=p.source.zone,
+                          target_zone=p.target.zone, service=service)
+            fix = phrase("probe-fix-overblock", device=p.target.device)
+        return finding(
+            CHECK, subject=f"{p.key}", origin=exp.origin, zones=zones, severity=severity,
+            what=what, fix=fix, source=str(p.source), source_zone=p.source.zone,
+            target=str(p.target), target_zone=p.target.zone, service=service,
+            observed=obs.observed.value,
+            detail=phrase("probe-detail", detail=obs.detail) if obs.detail else "",
+            verdict=exp.verdict, reason=exp.reason,
+            path=" > ".join(exp.path) if exp.path else phrase("no-route"),
         )
 
 

@@ -79,6 +79,32 @@ def root(
     reset_state("zh" if lang is LangChoice.ZH else "en" if lang is LangChoice.EN else None, debug)
 
 
+GLOBAL_OPTIONS = ("--lang",)
+"""Root options also accepted after the subcommand (``egovops audit all SITE --lang zh``)."""
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move ``--lang X`` / ``--lang=X`` given anywhere (also after a subcommand) to the front,
+    where the root callback reads them; the last one given wins. Arguments after ``--`` are
+    left alone."""
+    found: dict[str, list[str]] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            found[name] = [arg] if "=" in arg else args[i:i + 2]
+            i += len(found[name])
+            continue
+        rest.append(arg)
+        i += 1
+    return [*(a for option in found.values() for a in option), *rest]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code.
 
@@ -86,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     exception is turned into a message and an exit code here, with no traceback unless
     ``--debug``.
     """
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     try:
         app(args=args, prog_name="egovops")
     except SystemExit as exc:

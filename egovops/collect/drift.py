@@ -19,15 +19,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from egovops.audit.registry import finding, finding_of, phrase
 from egovops.collect.facts import DeviceFacts, LldpNeighbor
 from egovops.collect.snapshot import Snapshot
-from egovops.model.findings import AuditResult, Finding, Severity
+from egovops.model.findings import AuditResult, Finding
 from egovops.model.inventory import Device, Inventory, Isolation
 
 CHECKS = ("drift.isolation-breach", "drift.undeclared-link", "drift.missing-link",
           "drift.unknown-device", "drift.interface-down", "drift.speed-mismatch",
           "drift.wrong-zone")
-MLPS_BOUNDARY = "8.1.3.1 边界防护"
 
 End = tuple[str, str]
 
@@ -85,19 +85,24 @@ def _findings(inv: Inventory, snap: Snapshot) -> Iterator[Finding]:
             local_zone = dev.interface_zone(n.local_interface)
             if remote is None:
                 breach = _physical(inv, local_zone)
-                yield Finding(
-                    check="drift.isolation-breach" if breach else "drift.unknown-device",
-                    severity=Severity.CRITICAL if breach else Severity.HIGH,
-                    title=f"unknown device {n.remote_system_name or n.remote_chassis_id!r} "
-                          f"on {dev_id}:{n.local_interface}",
-                    subject=f"{dev_id}:{n.local_interface}",
-                    evidence=f"LLDP: system {n.remote_system_name!r}, chassis "
-                             f"{n.remote_chassis_id}, port {n.remote_port}, management "
-                             f"{', '.join(n.remote_mgmt) or '-'}",
-                    remediation="identify the device; declare it in the inventory or remove it"
-                                + (" — nothing may attach to the inner network undeclared"
-                                   if breach else ""),
-                    origin=str(dev.origin or ""), mlps=MLPS_BOUNDARY, zones=(local_zone,))
+                lldp = {"neighbour": n.remote_system_name or repr(n.remote_chassis_id),
+                        "port": f"{dev_id}:{n.local_interface}",
+                        "system": repr(n.remote_system_name), "chassis": n.remote_chassis_id,
+                        "remote_port": n.remote_port, "mgmt": ", ".join(n.remote_mgmt) or "-"}
+                subject = f"{dev_id}:{n.local_interface}"
+                origin = str(dev.origin or "")
+                if breach:
+                    yield finding(
+                        "drift.isolation-breach", subject=subject, origin=origin,
+                        zones=(local_zone,),
+                        what=phrase("drift-unknown-on-isolated", neighbour=lldp["neighbour"],
+                                    port=lldp["port"]),
+                        why=phrase("drift-lldp", system=lldp["system"], chassis=lldp["chassis"],
+                                   remote_port=lldp["remote_port"], mgmt=lldp["mgmt"]),
+                        fix=phrase("drift-identify-isolated"))
+                else:
+                    yield finding_of("drift.unknown-device", lldp, subject=subject,
+                                     origin=origin, zones=(local_zone,))
                 continue
             there = (remote, n.remote_port)
             discovered.setdefault(_key(here, there), str(dev.origin or ""))
@@ -107,34 +112,23 @@ def _findings(inv: Inventory, snap: Snapshot) -> Iterator[Finding]:
         zb = inv.device_by_id[db].interface_zone(ib)
         subject = f"{da}:{ia}--{db}:{ib}"
         if za != zb and (_physical(inv, za) or _physical(inv, zb)):
-            yield Finding(
-                check="drift.isolation-breach", severity=Severity.CRITICAL,
-                title=f"adjacency crosses the {za if _physical(inv, za) else zb} boundary: "
-                      f"{subject}",
-                subject=subject,
-                evidence=f"LLDP sees {da}:{ia} ({za}) next to {db}:{ib} ({zb})",
-                remediation="disconnect the link at once and report it (物理隔离 breached)",
-                origin=origin, mlps=MLPS_BOUNDARY, zones=(za, zb))
+            yield finding(
+                "drift.isolation-breach", subject=subject, origin=origin, zones=(za, zb),
+                what=phrase("drift-adjacency", zone=za if _physical(inv, za) else zb,
+                            link=subject),
+                why=phrase("drift-adjacency-why", end_a=f"{da}:{ia}", zone_a=za,
+                           end_b=f"{db}:{ib}", zone_b=zb),
+                fix=phrase("drift-disconnect"))
         if key not in declared:
-            yield Finding(
-                check="drift.undeclared-link", severity=Severity.HIGH,
-                title=f"undeclared link {subject}",
-                subject=subject, evidence="seen by LLDP, not in the inventory's links",
-                remediation="declare the link in the inventory, or remove it",
-                origin=origin, zones=tuple(sorted({za, zb})))
+            yield finding("drift.undeclared-link", subject=subject, origin=origin,
+                          zones=sorted({za, zb}), link=subject)
     for key, origin in sorted(declared.items()):
         (da, ia), (db, ib) = key
         if key in discovered or not _lldp_capable(facts.get(da)) \
                 or not _lldp_capable(facts.get(db)):
             continue
         subject = f"{da}:{ia}--{db}:{ib}"
-        yield Finding(
-            check="drift.missing-link", severity=Severity.HIGH,
-            title=f"declared link not seen: {subject}", subject=subject,
-            evidence="both devices were collected and run LLDP; neither reports the other "
-                     "on these interfaces",
-            remediation="check the cable and both ports, or correct the inventory",
-            origin=origin)
+        yield finding("drift.missing-link", subject=subject, origin=origin, link=subject)
     linked = {end for key in declared for end in key}
     for dev_id, f in sorted(facts.items()):
         yield from _interface_findings(inv, inv.device_by_id[dev_id], f, linked)
@@ -152,23 +146,15 @@ def _interface_findings(inv: Inventory, dev: Device, f: DeviceFacts,
         seen = f.interface(iface.name)
         subject = f"{dev.id}:{iface.name}"
         if iface.enabled and (dev.id, iface.name) in linked and (seen is None or not seen.is_up):
-            yield Finding(
-                check="drift.interface-down", severity=Severity.MEDIUM,
-                title=f"interface {subject} is {'missing' if seen is None else 'down'}",
-                subject=subject,
-                evidence="declared enabled and linked; the device reports it "
-                         + ("not at all" if seen is None else "down"),
-                remediation="bring the interface up or mark it enabled: false",
-                origin=origin)
+            yield finding(
+                "drift.interface-down", subject=subject, origin=origin, interface=subject,
+                state=phrase("state-missing" if seen is None else "state-down"),
+                reported=phrase("reported-not-at-all" if seen is None else "reported-down"))
         if iface.speed is not None and seen is not None and seen.speed_mbps is not None \
                 and abs(seen.speed_mbps * 1_000_000 - iface.speed) > 1:
-            yield Finding(
-                check="drift.speed-mismatch", severity=Severity.LOW,
-                title=f"{subject} runs at {seen.speed_mbps:g} Mb/s",
-                subject=subject,
-                evidence=f"declared {iface.speed // 1_000_000} Mb/s, reported "
-                         f"{seen.speed_mbps:g} Mb/s",
-                remediation="fix the port speed/duplex or the declared speed", origin=origin)
+            yield finding("drift.speed-mismatch", subject=subject, origin=origin,
+                          interface=subject, actual=f"{seen.speed_mbps:g}",
+                          declared=iface.speed // 1_000_000)
     mgmt = str(dev.mgmt) if dev.mgmt is not None else None
     for seen in f.interfaces:
         expected = dev.interface_zone(seen.name)
@@ -181,11 +167,15 @@ def _interface_findings(inv: Inventory, dev: Device, f: DeviceFacts,
                 continue
             breach = _physical(inv, zone) or _physical(inv, expected)
             subject = f"{dev.id}:{seen.name}:{ip}"
-            yield Finding(
-                check="drift.isolation-breach" if breach else "drift.wrong-zone",
-                severity=Severity.CRITICAL if breach else Severity.HIGH,
-                title=f"{dev.id}:{seen.name} has {text} of zone {zone}, expected {expected}",
-                subject=subject,
-                evidence=f"address {text} lies in a prefix of zone {zone}",
-                remediation="renumber the interface or correct its zone in the inventory",
-                origin=origin, zones=tuple(sorted({zone, expected})))
+            zones = sorted({zone, expected})
+            interface = f"{dev.id}:{seen.name}"
+            if breach:
+                yield finding(
+                    "drift.isolation-breach", subject=subject, origin=origin, zones=zones,
+                    what=phrase("drift-address", interface=interface, address=text, zone=zone,
+                                expected=expected),
+                    why=phrase("drift-address-why", address=text, zone=zone),
+                    fix=phrase("drift-renumber"))
+            else:
+                yield finding("drift.wrong-zone", subject=subject, origin=origin, zones=zones,
+                              interface=interface, address=text, zone=zone, expected=expected)

@@ -1,8 +1,9 @@
 """Policy files (``policies/firewall*.yaml``) → :class:`FirewallPolicy`.
 
 Sections: ``policy`` (the settings, once), ``risky_services`` (a list, joined across files) and
-``mlps`` (check → clause, merged). Every problem is reported with ``file:line``, all at once, as
-the inventory loader does. The baseline is shared by every site: zones it names that a site does
+``mlps`` (check → MLPS 2.0 clause ids, merged: overrides of the check registry's clauses;
+an unknown check id or clause id is a problem at its ``file:line``). Every problem is reported
+with ``file:line``, all at once, as the inventory loader does. The baseline is shared by every site: zones it names that a site does
 not have (say, no separate management zone) simply have nothing to check. A site's declared
 flows are inventory data (its ``flows`` section).
 """
@@ -45,6 +46,36 @@ def policy_files(path: Path) -> list[Path]:
     return sorted({p for pattern in POLICY_GLOBS for p in path.glob(pattern)})
 
 
+def _mlps_map(data: LocatedDict, display: str,
+              problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """``check: clause`` or ``check: [clause, …]`` entries, each validated against the check
+    registry and the clause table."""
+    from egovops.audit.clauses import clause_table  # noqa: PLC0415 - load must not import audit
+    from egovops.audit.registry import registry  # noqa: PLC0415 - at module import time
+
+    checks, clauses = registry(), clause_table()
+    found: dict[str, tuple[str, ...]] = {}
+    for key, value in data.items():
+        line = data.key_lines.get(key, data.line)
+        check = str(key)
+        if check not in checks:
+            problems.append(Problem(display, line, 0, f"mlps: unknown check {check!r} (not in "
+                                    "the check registry)", "dangling-reference"))
+            continue
+        items = value if isinstance(value, list) else [value]
+        ids = tuple(str(v).strip() for v in items if v is not None)
+        bad = [c for c in ids if c not in clauses]
+        for clause in bad:
+            problems.append(Problem(display, line, 0, f"mlps: {check}: "
+                                    f"{clauses.unknown_message(clause)}", "dangling-reference"))
+        if not ids:
+            problems.append(Problem(display, line, 0, f"mlps: {check}: no clause given",
+                                    "schema"))
+        if not bad and ids:
+            found[check] = ids
+    return found
+
+
 def load_policy(path: Path | str, inventory: Inventory | None = None) -> FirewallPolicy:
     """Load the firewall policy from a folder or file; raise :class:`PolicyError` on problems."""
     root = Path(path)
@@ -56,7 +87,7 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
     problems: list[Problem] = []
     settings: list[LocatedDict] = []
     lists: dict[str, list[LocatedDict]] = {"risky_services": []}
-    mlps: dict[str, str] = {}
+    mlps: dict[str, tuple[str, ...]] = {}
     for file in files:
         display = display_path(file)
         data, parse_problems = read_yaml_file(file, display)
@@ -74,7 +105,7 @@ def load_policy(path: Path | str, inventory: Inventory | None = None) -> Firewal
             elif key == "policy" and isinstance(value, LocatedDict):
                 settings.append(value)
             elif key == "mlps" and isinstance(value, LocatedDict):
-                mlps.update({str(k): str(v) for k, v in value.items()})
+                mlps.update(_mlps_map(value, display, problems))
             elif key in lists and isinstance(value, LocatedList):
                 lists[key].extend(v for v in value if isinstance(v, LocatedDict))
             elif value is not None:

@@ -2,6 +2,12 @@
 
 A finding's ``id`` is stable across runs (derived from the check and the subject, never from
 the run), so waivers and trend dashboards can refer to it.
+
+A finding made through the check registry (:func:`egovops.audit.registry.finding`) carries its
+message ``params``; ``title``, ``evidence`` and ``remediation`` then hold the English rendering,
+and reporters render the registry's templates in the chosen language
+(:func:`egovops.audit.registry.localize`). A finding built directly with English texts (the
+older way) renders those texts in every language.
 """
 
 from __future__ import annotations
@@ -42,6 +48,19 @@ def finding_id(check: str, subject: str) -> str:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A translatable piece of a finding's message: a key of the registry's phrase table and
+    its own named parameters (e.g. ``Phrase("by-default-policy")``)."""
+
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+ParamValue = str | Phrase
+"""A message parameter: a technical token (rendered as is) or a translatable phrase."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem an audit proved, with what an admin needs to act on it."""
 
@@ -59,6 +78,10 @@ class Finding:
     """Clause of GB/T 22239-2019 (MLPS 2.0) the finding maps to."""
     zones: tuple[str, ...] = ()
     id: str = field(default="")
+    params: tuple[tuple[str, ParamValue], ...] = ()
+    """Named message parameters when made through the check registry (else empty)."""
+    clauses: tuple[str, ...] = ()
+    """MLPS 2.0 clause ids (``8.1.3.2 a)``) from the registry; ``mlps`` is their text."""
 
     def __post_init__(self) -> None:
         if not self.id:

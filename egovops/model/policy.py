@@ -53,6 +53,7 @@ class FirewallPolicy(Frozen):
     require_deny_logging: bool = True
     over_broad: OverBroad = OverBroad()
     risky_services: tuple[RiskyService, ...] = ()
-    mlps: dict[str, str] = Field(
-        default_factory=dict, description="check name → MLPS 2.0 clause it maps to"
+    mlps: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="check id → the MLPS 2.0 clause ids its findings "
+        "evidence, overriding the check registry's (validated when loading)"
     )

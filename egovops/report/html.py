@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from egovops.i18n import Messages
+from egovops.audit.registry import localize
+from egovops.i18n import Lang, Messages
 from egovops.model.findings import AuditResult, Finding, Severity
 from egovops.report.base import ReportContext
 
@@ -76,7 +77,7 @@ class HtmlReporter:
                          "</p>")
         parts.extend(self._matrix_html(result, ctx, t))
         parts.extend(self._reach_html(result, t))
-        parts.extend(self._findings_html(result.findings, t))
+        parts.extend(self._findings_html(result.findings, t, ctx.lang))
         parts.append(f"<h2>{escape(t('html.checks'))}</h2><ul>")
         failed = {f.check for f in result.findings}
         for check in result.checks:
@@ -116,7 +117,8 @@ class HtmlReporter:
         rows.append("</table>")
         return rows
 
-    def _findings_html(self, findings: tuple[Finding, ...], t: Messages) -> list[str]:
+    def _findings_html(self, findings: tuple[Finding, ...], t: Messages,
+                       lang: Lang) -> list[str]:
         if not findings:
             return []
         rows = [f"<h2>{escape(t('audit.findings', count=len(findings)))}</h2><table><tr>"]
@@ -124,13 +126,14 @@ class HtmlReporter:
             rows.append(f"<th>{escape(t(f'col.{col}'))}</th>")
         rows.append("</tr>")
         for f in findings:
+            text = localize(f, lang)
             rows.append(
                 f'<tr id="{escape(f.id)}"><td><span class="sev" '
                 f'style="background:{COLOURS[f.severity]}">'
                 f"{escape(t(f'sev.{f.severity.label}'))}</span></td>"
-                f"<td>{escape(f.title)}<br><small><code>{escape(f.id)}</code></small></td>"
-                f"<td>{escape(f.evidence)}</td><td>{escape(f.remediation)}</td>"
-                f"<td><code>{escape(f.origin)}</code></td><td>{escape(f.mlps)}</td></tr>"
+                f"<td>{escape(text.title)}<br><small><code>{escape(f.id)}</code></small></td>"
+                f"<td>{escape(text.evidence)}</td><td>{escape(text.remediation)}</td>"
+                f"<td><code>{escape(f.origin)}</code></td><td>{escape(text.mlps)}</td></tr>"
             )
         rows.append("</table>")
         return rows

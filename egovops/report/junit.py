@@ -8,6 +8,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from egovops.audit.registry import localize
 from egovops.model.findings import AuditResult, Finding
 from egovops.report.base import ReportContext
 
@@ -42,18 +43,19 @@ class JUnitReporter:
                 ET.SubElement(suite, "testcase", {"classname": check, "name": "no findings"})
                 continue
             for f in findings:
+                text = localize(f, ctx.lang)
                 case = ET.SubElement(suite, "testcase", {
                     "classname": check, "name": f"{f.subject} [{f.id}]",
                     **({"file": f.origin.rsplit(":", 1)[0]} if f.origin else {}),
                 })
                 failure = ET.SubElement(case, "failure", {
-                    "type": f.severity.label, "message": f.title,
+                    "type": f.severity.label, "message": text.title,
                 })
                 failure.text = "\n".join(line for line in (
-                    f.evidence,
-                    f"remediation: {f.remediation}",
+                    text.evidence,
+                    f"remediation: {text.remediation}",
                     f"origin: {f.origin}" if f.origin else "",
-                    f"mlps: {f.mlps}" if f.mlps else "",
+                    f"mlps: {text.mlps}" if text.mlps else "",
                 ) if line)
         ET.indent(root)
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from egovops.audit.registry import localize, registry
 from egovops.model.findings import AuditResult, Finding, Severity
 from egovops.report.base import ReportContext
 
@@ -52,34 +53,39 @@ class SarifReporter:
         for f in result.findings:
             first.setdefault(f.check, f)
         rules = []
+        reg = registry()
         for check in checks:
+            declared = reg.get(check)
             rule: dict[str, Any] = {"id": check, "name": check.replace(".", "/"),
-                                    "shortDescription": {"text": check}}
+                                    "shortDescription": {"text": declared.about[ctx.lang]
+                                                         if declared else check}}
             sample = first.get(check)
             if sample is not None:
-                rule["fullDescription"] = {"text": sample.title}
-                rule["help"] = {"text": sample.remediation}
-                rule["properties"] = {"tags": ["security", "egovops"], "mlps": sample.mlps}
+                text = localize(sample, ctx.lang)
+                rule["fullDescription"] = {"text": text.title}
+                rule["help"] = {"text": text.remediation}
+                rule["properties"] = {"tags": ["security", "egovops"], "mlps": text.mlps}
             rules.append(rule)
         index = {check: i for i, check in enumerate(checks)}
+        texts = [localize(f, ctx.lang) for f in result.findings]
         results = [
             {
                 "ruleId": f.check,
                 "ruleIndex": index[f.check],
                 "level": LEVELS[f.severity],
-                "message": {"text": f"{f.title}: {f.evidence}"},
+                "message": {"text": f"{texts[i].title}: {texts[i].evidence}"},
                 "locations": _location(f),
                 "partialFingerprints": {"egovopsFindingId/v1": f.id},
                 "properties": {
                     "severity": f.severity.label,
                     "security-severity": SECURITY_SEVERITY[f.severity],
                     "subject": f.subject,
-                    "remediation": f.remediation,
-                    "mlps": f.mlps,
+                    "remediation": texts[i].remediation,
+                    "mlps": texts[i].mlps,
                     "zones": list(f.zones),
                 },
             }
-            for f in result.findings
+            for i, f in enumerate(result.findings)
         ]
         log = {
             "$schema": SARIF_SCHEMA,
