@@ -334,6 +334,32 @@ CATALOG: dict[str, dict[Lang, str]] = {
     # metrics (egovops metrics …, egovops audit … --textfile)
     "metrics.textfile": {"en": "metrics written for node_exporter: {path}",
                          "zh": "已写入 node_exporter 指标文件：{path}"},
+    # MLPS 2.0 worksheet (egovops audit mlps …)
+    "mlps.state.pass": {"en": "compliant", "zh": "符合"},
+    "mlps.state.partial": {"en": "partly compliant", "zh": "部分符合"},
+    "mlps.state.fail": {"en": "non-compliant", "zh": "不符合"},
+    "mlps.state.n/a": {"en": "not applicable", "zh": "不适用"},
+    "mlps.state.manual": {"en": "check by hand", "zh": "需人工核查"},
+    "mlps.col.clause": {"en": "clause", "zh": "测评项"},
+    "mlps.col.title": {"en": "control", "zh": "控制点"},
+    "mlps.col.requirement": {"en": "requirement", "zh": "要求"},
+    "mlps.col.state": {"en": "result", "zh": "结果"},
+    "mlps.col.checks": {"en": "checks", "zh": "检查项"},
+    "mlps.col.findings": {"en": "findings", "zh": "问题"},
+    "mlps.col.finding_ids": {"en": "finding ids", "zh": "问题标识"},
+    "mlps.col.manual": {"en": "check by hand", "zh": "人工核查内容"},
+    "mlps.html.title": {"en": "MLPS 2.0 level 3 worksheet — {site}",
+                        "zh": "等保2.0 第三级测评工作表 — {site}"},
+    "mlps.html.meta": {"en": "{standard}, level 3, general requirements 8.1.2–8.1.5 relevant "
+                       "to networks",
+                       "zh": "{standard} 第三级 安全通用要求 8.1.2–8.1.5 中与网络相关的测评项"},
+    "mlps.summary": {"en": "{covered} of {total} clauses are evidenced by egovops checks; the "
+                     "others are checked by hand",
+                     "zh": "{total} 个测评项中有 {covered} 个由 egovops 检查提供证据，"
+                     "其余需人工核查"},
+    "mlps.table": {"en": "MLPS 2.0 level 3 ({standard})", "zh": "等保2.0 第三级（{standard}）"},
+    "mlps.counts": {"en": "clauses by result: {counts}", "zh": "各结果的测评项数：{counts}"},
+    "audit.also_check": {"en": "also check by hand", "zh": "另需人工核查"},
 }
 
 

@@ -6,11 +6,11 @@
   hanging off one uplink are the norm and not reported;
 * ``topology.oversubscription`` — an uplink whose units' demand exceeds the site's limit
   (:mod:`egovops.topology.capacity`);
-* ``management.zone`` — a management zone exists and the management addresses of devices
-  outside physically isolated zones lie in it (isolated zones are managed from inside; the
-  isolation checks judge their addresses);
-* ``management.monitored`` — every network and security device has a management address, so
-  it is collected and scraped.
+* ``management.zone`` — a management zone exists and the management addresses of network and
+  security devices outside physically isolated zones lie in it (isolated zones are managed
+  from inside; the isolation checks judge their addresses; servers are managed on their own);
+* ``management.monitored`` — every network and security device (data diodes excepted: one-way
+  hardware managed on its console) has a management address, so it is collected and scraped.
 
 Run by ``egovops audit mlps`` (they concern the architecture, not a ruleset).
 """
@@ -104,7 +104,8 @@ class ManagementZoneCheck:
         zone = mgmt[0]
         prefixes = ", ".join(str(p) for z in mgmt for p in z.prefixes) or "-"
         for device in inv.devices:
-            if device.mgmt is None or device.zone in physical or device.zone in ids:
+            if (device.role not in NETWORK_ROLES or device.mgmt is None
+                    or device.zone in physical or device.zone in ids):
                 continue
             owner = inv.zone_of_address(device.mgmt)
             if owner in ids:
@@ -128,7 +129,9 @@ class MonitoredCheck:
 
     def run(self, ctx: AuditContext) -> Iterator[Finding]:
         for device in ctx.inventory.devices:
-            if device.role in NETWORK_ROLES and device.mgmt is None:
+            # a data diode (光闸) is one-way hardware, managed on its console, not over the net
+            if (device.role in NETWORK_ROLES and device.role is not DeviceRole.DATA_DIODE
+                    and device.mgmt is None):
                 yield finding(self.name, subject=device.id, origin=_origin(device),
                               zones=(device.zone,), device=device.id, role=device.role.value)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from egovops.audit.firewall import (
     IGNORED_HOOKS,
+    MGMT_HOOK_SUFFIXES,
     GatewayRuleset,
     is_management_hook,
     service_matches,
@@ -61,6 +62,8 @@ class Dialect:
 
     ntp: Rule
     loghost: Rule
+    cleartext: tuple[tuple[str, Rule, str], ...] = ()
+    """(service, statement enabling it in cleartext, what to configure instead)."""
     lockout_required: Rule | None = None
     lockout_forbidden: tuple[Rule, ...] = ()
     idle_forbidden: Rule | None = None
@@ -73,6 +76,12 @@ _HUAWEI = Dialect(
                        Rule(r"undo local-aaa-user wrong-password",
                             "undo local-aaa-user wrong-password")),
     idle_forbidden=Rule(r"idle-timeout 0( 0)?", "idle-timeout 0 0"),
+    cleartext=(("telnet", Rule(r"telnet (ipv6 )?server enable", "telnet server enable"),
+                "undo telnet server enable"),
+               ("telnet", Rule(r"protocol inbound (telnet|all)", "protocol inbound telnet"),
+                "protocol inbound ssh"),
+               ("http", Rule(r"http server enable", "http server enable"),
+                "undo http server enable")),
 )
 DIALECTS: dict[str, Dialect] = {
     "huawei": _HUAWEI,
@@ -82,12 +91,20 @@ DIALECTS: dict[str, Dialect] = {
         lockout_required=Rule(r"password-control login-attempt \d+", "password-control "
                               "login-attempt"),
         idle_forbidden=Rule(r"idle-timeout 0( 0)?", "idle-timeout 0 0"),
+        cleartext=(("telnet", Rule(r"telnet server enable", "telnet server enable"),
+                    "undo telnet server enable"),
+                   ("telnet", Rule(r"protocol inbound (telnet|all)", "protocol inbound telnet"),
+                    "protocol inbound ssh"),
+                   ("http", Rule(r"ip http enable", "ip http enable"), "undo ip http enable")),
     ),
     "cisco-ios": Dialect(
         ntp=Rule(r"ntp server \S+", "ntp server"),
         loghost=Rule(r"logging (host )?\d[\d.:a-fA-F]*\S*", "logging host"),
         lockout_required=Rule(r"login block-for \d+", "login block-for"),
         idle_forbidden=Rule(r"exec-timeout 0( 0)?", "exec-timeout 0 0"),
+        cleartext=(("telnet", Rule(r"transport input .*\b(telnet|all)\b", "transport input "
+                                   "telnet"), "transport input ssh"),
+                   ("http", Rule(r"ip http server", "ip http server"), "no ip http server")),
     ),
     "cisco-asa": Dialect(
         ntp=Rule(r"ntp server \S+", "ntp server"),
@@ -125,7 +142,8 @@ def _settings(gw: GatewayRuleset, dialect: Dialect) -> Iterator[Finding]:
     lines = _lines(gw)
     dev = gw.device
     source = gw.ruleset.source
-    common: dict[str, ParamValue] = {"device": dev.id, "file": source, "platform": gw.ruleset.format}
+    common: dict[str, ParamValue] = {"device": dev.id, "file": source,
+                                     "platform": gw.ruleset.format}
     origin = str(dev.origin or "")
     for check, rule in (("device.ntp", dialect.ntp),
                         ("device.log-forwarding", dialect.loghost)):
@@ -148,6 +166,12 @@ def _settings(gw: GatewayRuleset, dialect: Dialect) -> Iterator[Finding]:
             found.append((what, phrase("statement-off", statement=rule.statement, line=line),
                           phrase("remove-statement", statement=rule.statement),
                           f"{source}:{line}"))
+    for service, rule, instead in dialect.cleartext:
+        line = _first(lines, rule)
+        if line is not None:
+            yield finding("device.cleartext-management", subject=f"{dev.id}:{service}:config",
+                          origin=f"{source}:{line}", zones=(dev.zone,), device=dev.id,
+                          service=service, statement=lines[line - 1], fix=instead)
     for what, why, fix, where in found:
         yield finding_of("device.login-failure",
                          {**common, "missing": phrase(what), "why": why, "fix": fix},
@@ -159,6 +183,8 @@ def _cleartext(gw: GatewayRuleset) -> Iterator[Finding]:
     new = gw.space.from_match(Match(states=frozenset({ConnState.NEW})))
     not_loopback = new - gw.space.from_match(Match(in_interfaces=("lo",)))
     for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
+        if hook.endswith(MGMT_HOOK_SUFFIXES):
+            continue  # a VTY line ACL filters addresses; the line's protocols are config
         if is_management_hook(hook):
             accepted = gw.accepted(chains) & not_loopback
         elif "local" in gw.space.zones.literals:
@@ -200,5 +226,6 @@ def device_settings(gateways: Iterable[GatewayRuleset]) -> list[Finding]:
 
 
 CHECKS = ("device.login-failure", "device.log-forwarding", "device.ntp",
+          "device.cleartext-management",
           "device.settings-unverified", "firewall.cleartext-management")
 """The checks of this module (for ``AuditResult.checks``)."""

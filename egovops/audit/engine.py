@@ -15,7 +15,11 @@ from egovops.model.findings import AuditResult, Finding
 from egovops.model.inventory import Inventory, Waiver
 
 if TYPE_CHECKING:
+    from egovops.audit.firewall import GatewayRuleset
     from egovops.collect.snapshot import Snapshot
+
+WAIVER_CHECKS = ("audit.waiver-expired", "audit.waiver-unused")
+"""Checks :func:`apply_waivers` makes (about the inventory's waivers)."""
 
 
 def run_checks(checks: Iterable[Check], ctx: AuditContext) -> AuditResult:
@@ -33,12 +37,14 @@ def _worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def audit_firewall(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
-                   snapshot: Snapshot | None = None) -> AuditResult:
+                   snapshot: Snapshot | None = None,
+                   gateways_out: list[GatewayRuleset] | None = None) -> AuditResult:
     """The firewall audit of every saved configuration against the policy, with the proved
     zone reach (one gateway at a time, and composed along paths through several firewalls).
 
     With ``snapshot``, the rulesets are the ones collected from the devices (see
     :mod:`egovops.audit.collected`), and what the snapshot lacks is reported as findings.
+    ``gateways_out``, when given, receives the gateways audited (for further checks).
     """
     from egovops.audit.firewall import (  # noqa: PLC0415 - BDD machinery only when needed
         FirewallAudit,
@@ -60,10 +66,31 @@ def audit_firewall(inv: Inventory, policy_dir: Path, config_dir: Path | None = N
         gateways, extra, checks = found.gateways, found.findings, (*checks, *collected.CHECKS)
     else:
         gateways = load_gateway_rulesets(inv, config_dir)
+    if gateways_out is not None:
+        gateways_out.extend(gateways)
     policy = load_policy(policy_dir, inv)
     findings = [*FirewallAudit(inv, policy, gateways).run(), *extra]
     return AuditResult(findings=_worst_first(findings), checks=checks,
                        reach=(*zone_reach(gateways), *composed_zone_reach(inv, gateways)))
+
+
+def audit_mlps(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
+               snapshot: Snapshot | None = None) -> AuditResult:
+    """Everything the MLPS 2.0 worksheet rests on: the isolation and firewall audits, the
+    architecture and management checks (:mod:`egovops.audit.architecture`) and the device
+    settings read from the audited configurations (:mod:`egovops.audit.device_settings`)."""
+    from egovops.audit import device_settings  # noqa: PLC0415 - BDD machinery
+    from egovops.audit.architecture import ARCHITECTURE_CHECKS  # noqa: PLC0415
+    from egovops.audit.isolation import ISOLATION_CHECKS  # noqa: PLC0415 - import cycle
+
+    isolated = run_checks((*ISOLATION_CHECKS, *ARCHITECTURE_CHECKS), AuditContext(inventory=inv))
+    gateways: list[GatewayRuleset] = []
+    walled = audit_firewall(inv, policy_dir, config_dir, snapshot, gateways)
+    settings = device_settings.device_settings(gateways)
+    return AuditResult(
+        findings=_worst_first((*isolated.findings, *walled.findings, *settings)),
+        checks=(*isolated.checks, *walled.checks, *device_settings.CHECKS, *WAIVER_CHECKS),
+        reach=walled.reach)
 
 
 def audit_site(inv: Inventory, policy_dir: Path | None = None,

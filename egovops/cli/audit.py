@@ -19,18 +19,23 @@ from rich.markup import escape
 from egovops import __version__
 from egovops.audit import ISOLATION_CHECKS, run_checks
 from egovops.audit.base import AuditContext
-from egovops.audit.engine import apply_waivers, audit_firewall, audit_site
+from egovops.audit.clauses import STANDARD, clause_table
+from egovops.audit.engine import apply_waivers, audit_firewall, audit_mlps, audit_site
+from egovops.audit.mlps import ClauseState, worksheet
+from egovops.audit.registry import localize, registry
 from egovops.cli.errors import EXIT_FINDINGS
 from egovops.cli.state import State, state
 from egovops.collect.snapshot import Snapshot, newest_snapshot
 from egovops.errors import UsageError, display_path
 from egovops.fsio import write_atomic
 from egovops.load import load_inventory
+from egovops.load.policy import load_policy
 from egovops.metrics.collectors import AuditCollector, build_registry
 from egovops.metrics.state import AuditView, SiteState
 from egovops.model.findings import AuditResult, Severity
 from egovops.model.inventory import Inventory
 from egovops.report import REPORTERS, ReportContext, result_json
+from egovops.report.mlps import state_label, worksheet_csv, worksheet_html, worksheet_json
 
 
 class AuditFormat(StrEnum):
@@ -127,7 +132,7 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
             output: Path | None) -> None:
     if fmt is AuditFormat.JSON or fmt.value in REPORTERS:
         if fmt is AuditFormat.JSON:
-            text = json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(result_json(result, st.lang), ensure_ascii=False, indent=2) + "\n"
         else:
             ctx = ReportContext(site_id=inv.site.id, site_name=inv.site.name,
                                 generated=datetime.now(UTC), version=__version__, lang=st.lang,
@@ -145,17 +150,18 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
         st.out.print(f"[bold]{escape(t('audit.findings', count=len(result.findings)))}[/]")
         for f in result.findings:
             style = SEVERITY_STYLE[f.severity]
+            loc = localize(f, st.lang)
             st.out.print(f"\n[{style}]{escape(t(f'sev.{f.severity.label}'))}[/]  "
-                         f"[bold]{escape(f.title)}[/]  {escape(f.origin)}", highlight=False,
+                         f"[bold]{escape(loc.title)}[/]  {escape(f.origin)}", highlight=False,
                          soft_wrap=True)
-            st.out.print(f"    {escape(f.evidence)}", highlight=False, soft_wrap=True)
-            st.out.print(f"    → {escape(f.remediation)}  [dim]{escape(f.id)}[/]",
+            st.out.print(f"    {escape(loc.evidence)}", highlight=False, soft_wrap=True)
+            st.out.print(f"    → {escape(loc.remediation)}  [dim]{escape(f.id)}[/]",
                          highlight=False, soft_wrap=True)
     else:
         st.out.print(t("audit.clean", checks=len(result.checks)), highlight=False)
     if result.waived:
         st.out.print(t("audit.waived", count=len(result.waived)), highlight=False, markup=False)
-    counts = ", ".join(f"{k}: {v}" for k, v in result.counts().items())
+    counts = ", ".join(f"{t(f'sev.{k}')}: {v}" for k, v in result.counts().items())
     st.out.print(t("audit.summary", counts=counts), highlight=False, markup=False)
 
 
@@ -232,3 +238,88 @@ def all_checks(
     snap = _snapshot(st, inv, snapshot, config_dir)
     result = _waive(audit_site(inv, policy, config_dir, snap), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
+
+
+class MlpsFormat(StrEnum):
+    """Output formats of ``audit mlps``."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+
+
+MLPS_STYLE = {
+    ClauseState.PASS: "green",
+    ClauseState.PARTIAL: "yellow",
+    ClauseState.FAIL: "bold red",
+    ClauseState.NOT_APPLICABLE: "dim",
+    ClauseState.MANUAL: "cyan",
+}
+
+
+@app.command()
+def mlps(
+    path: Annotated[Path, typer.Argument(help="site folder of the inventory")],
+    policy: PolicyOpt = Path("policies"),
+    config_dir: ConfigDirOpt = None,
+    snapshot: SnapshotOpt = None,
+    fmt: Annotated[MlpsFormat, typer.Option("--format", "-f", help="output format",
+                                            case_sensitive=False)] = MlpsFormat.TABLE,
+    output: OutputOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on_clause: Annotated[bool, typer.Option(
+        "--fail", help="exit 1 when a clause is non-compliant (不符合)")] = False,
+) -> None:
+    """MLPS 2.0 (等保2.0, GB/T 22239-2019) level-3 worksheet: every network clause of
+    8.1.2-8.1.5 with the checks that evidence it, the site's result and the findings behind
+    it."""
+    st = state()
+    inv = load_inventory(path)
+    snap = _snapshot(st, inv, snapshot, config_dir)
+    result = _waive(audit_mlps(inv, policy, config_dir, snap), inv, as_of)
+    overrides = load_policy(policy, inv).mlps
+    reg = registry()
+    sheet = worksheet(result, clause_table(), reg, overrides)
+    lang = st.lang
+    if fmt is MlpsFormat.JSON:
+        st.emit(json.dumps(worksheet_json(sheet, reg, lang), ensure_ascii=False, indent=2)
+                + "\n", output)
+    elif fmt is MlpsFormat.CSV:
+        st.emit(worksheet_csv(sheet, lang), output)
+    elif fmt is MlpsFormat.HTML:
+        ctx = ReportContext(site_id=inv.site.id, site_name=inv.site.name,
+                            generated=datetime.now(UTC), version=__version__, lang=lang)
+        st.emit(worksheet_html(sheet, reg, ctx), output)
+    else:
+        t = st.t
+        st.out.print(f"[bold]{escape(t('mlps.table', standard=STANDARD))}[/]")
+        section = ""
+        for row in sheet.rows:
+            if row.clause.section != section:
+                section = row.clause.section
+                st.out.print(f"\n[bold]{escape(section)} "
+                             f"{escape(row.clause.section_title[lang])}[/]")
+            st.out.print(f"  {escape(row.clause.id):<12} "
+                         f"[{MLPS_STYLE[row.state]}]{escape(state_label(row.state, lang))}[/]  "
+                         f"{escape(row.clause.control_title[lang])}  "
+                         f"[dim]{escape(' '.join(row.checks) or '—')}[/]", highlight=False,
+                         soft_wrap=True)
+            for f in row.findings[:3]:
+                st.out.print(f"      · {escape(localize(f, lang).title)}", highlight=False,
+                             soft_wrap=True)
+            if len(row.findings) > 3:
+                st.out.print(f"      {escape(t('more', count=len(row.findings) - 3))}",
+                             highlight=False)
+            if row.state is ClauseState.MANUAL or row.state is ClauseState.PASS:
+                st.out.print(f"      [dim]{escape(t('audit.also_check'))}: "
+                             f"{escape(row.clause.manual[lang])}[/]", highlight=False,
+                             soft_wrap=True)
+        counts = ", ".join(f"{state_label(ClauseState(k), lang)}: {v}"
+                           for k, v in sheet.counts().items())
+        st.out.print()
+        st.out.print(t("mlps.summary", covered=sheet.covered, total=len(sheet.rows)),
+                     highlight=False, markup=False)
+        st.out.print(t("mlps.counts", counts=counts), highlight=False, markup=False)
+    if fail_on_clause and any(r.state is ClauseState.FAIL for r in sheet.rows):
+        raise typer.Exit(EXIT_FINDINGS)

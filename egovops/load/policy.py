@@ -3,8 +3,9 @@
 Sections: ``policy`` (the settings, once), ``risky_services`` (a list, joined across files) and
 ``mlps`` (check → MLPS 2.0 clause ids, merged: overrides of the check registry's clauses;
 an unknown check id or clause id is a problem at its ``file:line``). Every problem is reported
-with ``file:line``, all at once, as the inventory loader does. The baseline is shared by every site: zones it names that a site does
-not have (say, no separate management zone) simply have nothing to check. A site's declared
+with ``file:line``, all at once, as the inventory loader does. The baseline is shared by every
+site: zones it names that a site does not have (say, no separate management zone) simply have
+nothing to check. A site's declared
 flows are inventory data (its ``flows`` section).
 """
 

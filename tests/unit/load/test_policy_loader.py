@@ -21,7 +21,33 @@ def test_baseline_loads_against_the_example() -> None:
     assert telnet.level is Severity.HIGH
     assert str(telnet.services[0]) == "tcp/23"
     assert policy.require_default_deny
-    assert "8.1.3.2" in policy.mlps["firewall.default-deny"]
+    assert policy.mlps == {}  # the registry names every check's clauses; no overrides
+
+
+def test_mlps_overrides_are_validated_with_lines(write_site: Callable[..., Path]) -> None:
+    root = write_site({"firewall.yaml": """
+            mlps:
+              firewall.deny-logging: ["8.1.3.5 a)", "8.1.4.3 a)"]
+              firewall.default-deny: "8.1.3.2 a)"
+              firewall.no-such-check: "8.1.3.2 a)"
+              firewall.shadowed: "8.1.3.2 z)"
+        """}, name="p")
+    with pytest.raises(PolicyError) as info:
+        load_policy(root, load_inventory(EXAMPLE))
+    rendered = [str(p) for p in info.value.problems]
+    assert any("firewall.yaml:4: mlps: unknown check 'firewall.no-such-check'" in p
+               for p in rendered), rendered
+    assert any("firewall.yaml:5: mlps: firewall.shadowed: unknown MLPS clause '8.1.3.2 z)'"
+               in p for p in rendered), rendered
+    assert len(rendered) == 2
+    good = write_site({"firewall.yaml": """
+            mlps:
+              firewall.deny-logging: ["8.1.3.5 a)", "8.1.4.3 a)"]
+              firewall.default-deny: "8.1.3.2 a)"
+        """}, name="q")
+    policy = load_policy(good, load_inventory(EXAMPLE))
+    assert policy.mlps == {"firewall.deny-logging": ("8.1.3.5 a)", "8.1.4.3 a)"),
+                           "firewall.default-deny": ("8.1.3.2 a)",)}
 
 
 def test_problems_with_lines(write_site: Callable[..., Path]) -> None:
