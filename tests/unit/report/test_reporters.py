@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml
 
+from egovops.audit.registry import finding
 from egovops.model.findings import AuditResult, Finding, Severity
 from egovops.report import REPORTERS, ReportContext, result_json
 from tests.conftest import DATA
@@ -37,6 +38,9 @@ RESULT = AuditResult(
         Finding(check="firewall.telnet", severity=Severity.MEDIUM, title="telnet allowed",
                 subject="fw:rule 5", evidence="rule 5 permits tcp/23", remediation="drop it",
                 zones=("outer",)),
+        finding("isolation.circuit", subject="c-9", origin="inventories/t/circuits.yaml:4",
+                zones=("inner",), circuit="c-9", zone="inner", provider="中国电信",
+                circuit_id="GZ-001", endpoint="in-rt:ge0"),
     ),
     checks=("isolation.physical-link", "isolation.address-plan", "isolation.wireless",
             "firewall.telnet"),
@@ -76,7 +80,7 @@ def test_sarif_validates_against_the_schema() -> None:
     log = json.loads(REPORTERS["sarif"].render(RESULT, _ctx()))
     jsonschema.validate(log, schema)
     results = log["runs"][0]["results"]
-    assert [r["level"] for r in results] == ["error", "error", "warning"]
+    assert [r["level"] for r in results] == ["error", "error", "warning", "error"]
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
     assert results[2]["locations"] == []  # no origin, no location
 
@@ -86,7 +90,7 @@ def test_junit_read_by_junitparser(tmp_path: Path) -> None:
     path.write_text(REPORTERS["junit"].render(RESULT, _ctx()), encoding="utf-8")
     xml = JUnitXml.fromfile(str(path))
     suites = {suite.name: suite for suite in xml}
-    assert set(suites) == set(RESULT.checks)
+    assert set(suites) == {*RESULT.checks, "isolation.circuit"}
     assert suites["isolation.wireless"].failures == 0
     assert suites["isolation.wireless"].tests == 1
     case = next(iter(suites["isolation.physical-link"]))
@@ -94,7 +98,7 @@ def test_junit_read_by_junitparser(tmp_path: Path) -> None:
     assert isinstance(failure, Failure)
     assert failure.type == "critical"
     assert failure.message == "link joins inner and outer"
-    assert sum(s.failures for s in xml) == 3
+    assert sum(s.failures for s in xml) == 4
 
 
 def test_html_is_self_contained_and_escaped() -> None:
@@ -103,3 +107,18 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "&lt;b&gt;" in html and "10.20.9.9 &amp; more" in html
     assert "网络安全审计报告 — 测试区" in html
     assert "严重" in html
+
+
+def test_registry_findings_follow_the_language_old_ones_keep_their_text() -> None:
+    zh = result_json(RESULT, "zh")["findings"]
+    en = result_json(RESULT, "en")["findings"]
+    circuit = next(f for f in zh if f["check"] == "isolation.circuit")
+    assert circuit["title"] == "专线 c-9 将 inner 连到了运营商"
+    assert circuit["mlps"] == "8.1.3.1 c) 边界防护"
+    assert circuit["clauses"] == ["8.1.3.1 c)"]
+    assert next(f for f in en if f["check"] == "isolation.circuit")["title"] == \
+        "circuit c-9 connects inner to an ISP"
+    old = next(f for f in zh if f["check"] == "firewall.telnet")
+    assert old["title"] == "telnet allowed"  # built the older way: its own text
+    html = REPORTERS["html"].render(RESULT, _ctx("zh"))
+    assert "专线 c-9 将 inner 连到了运营商" in html
