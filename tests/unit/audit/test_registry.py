@@ -33,7 +33,7 @@ TECHNICAL = {
     "deny", "logging", "restore", "accept", "inet", "table", "ip", "Cisco", "USG", "LLDP",
     "Mb", "MaxAuthTries", "ClientAliveInterval", "Prometheus", "IPv", "ACL", "NTP", "SNMPv",
     "IPsec", "SSL", "VPN", "TLS", "WAF", "IPS", "DDoS", "USB-KEY", "CPU", "admin", "DMZ",
-    "SFTP", "PKI", "IP", "SM", "up", "down", "s", "waivers", "links", "flows", "f",
+    "SFTP", "PKI", "IP", "SM", "up", "down", "s", "waivers", "links", "f",
     "iptables-restore", "syslog",
 }
 
