@@ -1,13 +1,17 @@
 """The one message catalog for human output, in English and Chinese.
 
 Only the CLI renders text; it asks :class:`Messages` for every label, heading and sentence it
-prints. JSON output uses stable English keys and is never translated. Detailed problem texts
-from the loader stay in English (like compiler diagnostics) and get a translated category label.
+prints. JSON output uses stable English keys and is never translated. Problem texts from the
+loaders are written in English; :meth:`Messages.problem` renders their fixed phrases in Chinese
+(:data:`PROBLEM_PHRASES`, parameters kept as they are), so ``--lang zh`` errors read in
+Chinese; a phrase not in the table stays English. Findings' texts come from the check registry
+(:mod:`egovops.audit.registry`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -363,6 +367,87 @@ CATALOG: dict[str, dict[Lang, str]] = {
 }
 
 
+PROBLEM_PHRASES: tuple[tuple[str, str], ...] = (
+    # summaries
+    (r"^(.+): (\d+) problem\(s\) in the inventory$", r"\1：清单中有 \2 个问题"),
+    (r"^(.+): (\d+) problem\(s\) in the policy$", r"\1：策略中有 \2 个问题"),
+    (r"^(\d+) problem\(s\) in device configurations$", r"设备配置中有 \1 个问题"),
+    (r"^(\d+) problem\(s\) in collected device configurations$", r"采集的设备配置中有 \1 个问题"),
+    (r"^policy not found: (.+)$", r"找不到策略：\1"),
+    (r"^no firewall\*\.yaml policy files in (.+)$", r"\1 中没有 firewall*.yaml 策略文件"),
+    (r"^--snapshot and --config-dir exclude each other.*$",
+     "--snapshot 与 --config-dir 不能同时使用：要么审计采集的配置，要么审计候选配置文件"),
+    # the subject a problem is about
+    (r"^device ", "设备 "), (r"^link ", "链路 "), (r"^node ", "节点 "), (r"^unit ", "单位 "),
+    (r"^zone ", "安全域 "), (r"^location ", "行政区划 "), (r"^circuit ", "专线 "),
+    (r"^flow ", "访问流 "), (r"^waiver ", "豁免 "), (r"^group ", "设备组 "),
+    (r"^risky service ", "高危服务 "),
+    (r"\binterface (\S+?): ", r"接口 \1："),
+    # fixed phrases
+    (r"unknown section '([^']+)'; expected one of (.+)$", r"未知段 '\1'；应为以下之一：\2"),
+    (r"unknown platform '([^']+)'; known: (.+)$", r"未知平台 '\1'；已知平台：\2"),
+    (r"unknown gateway device '([^']+)'", r"网关设备 '\1' 不存在"),
+    (r"unknown (zone|device|node|parent|location|unit|group) '([^']+)'", r"\1 '\2' 不存在"),
+    (r"unknown key '([^']+)'", r"未知字段 '\1'"),
+    (r"value is not a valid IPv4 or IPv6 interface", "不是有效的 IPv4/IPv6 接口地址"),
+    (r"value is not a valid IPv4 or IPv6 network", "不是有效的 IPv4/IPv6 网段"),
+    (r"value is not a valid IPv4 or IPv6 address", "不是有效的 IPv4/IPv6 地址"),
+    (r"secrets must be references, not values: write (.+)$",
+     r"口令等机密只能写成引用，不能写明文：请写 \1"),
+    (r"a data-diode must declare its one-way 'transfer: \{source, target\}'",
+     "data-diode 必须声明单向传输方向 'transfer: {source, target}'"),
+    (r"duplicate key '([^']+)' \(first at line (\d+)\)", r"重复键 '\1'（首次出现在第 \2 行）"),
+    (r"duplicate (\w+) id '([^']+)' \(first at ([^)]+)\)", r"重复的 \1 标识 '\2'（首次定义于 \3）"),
+    (r"device (\S+) has no interface '([^']+)'", r"设备 \1 没有接口 '\2'"),
+    (r"interface (\S+) is already used by link (\S+)", r"接口 \1 已被链路 \2 占用"),
+    (r"^YAML syntax: (.+)$", r"YAML 语法错误：\1"),
+    (r"node is tier (\d) \((\w+)\) but claims to be (\w+)", r"节点为第 \1 层（\2），却声明为 \3"),
+    (r"a (\w+) cannot sit inside (\w+) '([^']+)' \(.*\)$",
+     r"\1 不能位于 \2 '\3' 之下（省 > 市 > 区/县 > 镇/街道）"),
+    (r"prefix (\S+) overlaps (\S+) of zone (\S+)", r"网段 \1 与安全域 \3 的 \2 重叠"),
+    (r"not a data rate: '([^']+)' \(write e\.g\. (.+)\)$", r"不是有效的速率：'\1'（应写作 \2 等）"),
+    (r"^empty file$", "空文件"),
+    (r"^not UTF-8 text: (.+)$", r"不是 UTF-8 文本：\1"),
+    (r"^cannot read: (.+)$", r"无法读取：\1"),
+    (r"^expected a mapping of sections$", "应为由各段组成的映射"),
+    (r"'(\w+)' has the wrong shape", r"'\1' 的结构不正确"),
+    (r"'(\w+)' must be a list", r"'\1' 必须是列表"),
+    (r"'(\w+)' must be a mapping", r"'\1' 必须是映射"),
+    (r"mlps: unknown check '([^']+)' \(not in the check registry\)",
+     r"mlps：检查项 '\1' 不在检查注册表中"),
+    (r"unknown MLPS clause '([^']+)' \(not in the level-3 clause table\); did you mean (.+)\?",
+     r"等保条款 '\1' 不在第三级条款表中；是否应为 \2？"),
+    (r"unknown MLPS clause '([^']+)' \(not in the level-3 clause table\)",
+     r"等保条款 '\1' 不在第三级条款表中"),
+    (r"no clause given", "未给出条款"),
+    (r"Input should be less than or equal to (\S+)", r"应小于或等于 \1"),
+    (r"Input should be greater than or equal to (\S+)", r"应大于或等于 \1"),
+    (r"Input should be (.+)$", r"应为 \1"),
+    (r"Field required", "缺少必填字段"),
+    (r"Extra inputs are not permitted", "不允许的字段"),
+)
+"""English fixed phrases of problem texts → Chinese, applied in order (``re.sub``); ids,
+values and paths in them are kept. Subject words (``device`` …) go first, then phrases."""
+
+_PROBLEM_RE = tuple((re.compile(pattern), zh) for pattern, zh in PROBLEM_PHRASES)
+_SUBJECT_ZH = {"device": "设备", "link": "链路", "node": "节点", "unit": "单位", "zone": "安全域",
+               "location": "行政区划", "circuit": "专线", "flow": "访问流", "waiver": "豁免",
+               "group": "设备组", "risky service": "高危服务", "parent": "上级"}
+
+
+def translate_problem(message: str, lang: Lang) -> str:
+    """A loader's problem text in ``lang`` (fixed phrases translated, tokens kept)."""
+    if lang != "zh":
+        return message
+    text = message
+    for pattern, zh in _PROBLEM_RE:
+        text = pattern.sub(zh, text)
+    for word, zh in _SUBJECT_ZH.items():
+        text = re.sub(rf"(^|：)({word}) (?=\S+?：)", rf"\g<1>{zh} ", text)
+        text = re.sub(rf"\b{word} '([^']+)' 不存在", rf"{zh} '\1' 不存在", text)
+    return text
+
+
 def detect_lang(environ: Mapping[str, str] | None = None) -> Lang:
     """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE) is Chinese, else ``en``."""
     env = os.environ if environ is None else environ
@@ -385,6 +470,10 @@ class Messages:
     def has(self, key: str) -> bool:
         """Whether the catalog has ``key``."""
         return key in CATALOG
+
+    def problem(self, message: str) -> str:
+        """A loader's problem text in this language (see :func:`translate_problem`)."""
+        return translate_problem(message, self.lang)
 
     def code(self, code: str) -> str:
         """Translated category label for a :class:`~egovops.errors.Problem` code."""

@@ -23,11 +23,12 @@ def report_error(exc: BaseException, st: State) -> int:
     """Print ``exc`` for a person and return the exit code it maps to."""
     t = st.t
     if isinstance(exc, InputError):
-        st.err.print(f"[bold red]{t('error')}:[/] {escape(exc.summary)}", highlight=False)
+        st.err.print(f"[bold red]{t('error')}:[/] {escape(t.problem(exc.summary))}",
+                     highlight=False)
         for problem in exc.problems:
             st.err.print(
                 f"  {escape(problem.location())}: [yellow]\\[{escape(t.code(problem.code))}][/] "
-                f"{escape(problem.message)}",
+                f"{escape(t.problem(problem.message))}",
                 highlight=False,
                 soft_wrap=True,
                 markup=True,
@@ -37,7 +38,7 @@ def report_error(exc: BaseException, st: State) -> int:
         st.err.print(t("missing_tool", error=exc), highlight=False, markup=False)
         return EXIT_INPUT
     if isinstance(exc, EgovopsError):
-        st.err.print(f"{t('error')}: {exc}", highlight=False, markup=False)
+        st.err.print(f"{t('error')}: {t.problem(str(exc))}", highlight=False, markup=False)
         return EXIT_INPUT
     st.err.print(t("internal_error", error=f"{type(exc).__name__}: {exc}"), highlight=False,
                  markup=False)
