@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +22,7 @@ from egovops.cli.pki import app as pki_app
 from egovops.cli.plan import app as plan_app
 from egovops.cli.probe import probe_command
 from egovops.cli.state import reset_state, state
+from egovops.i18n import LANGS, Lang, Messages, detect_lang
 
 
 class LangChoice(StrEnum):
@@ -105,6 +107,43 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return [*(a for option in found.values() for a in option), *rest]
 
 
+def _invocation_lang(args: list[str]) -> Lang:
+    """The language of this invocation, read before typer parses (for the help texts)."""
+    if args[:1] == ["--lang"] and len(args) > 1 and args[1] in LANGS:
+        return "zh" if args[1] == "zh" else "en"
+    if args[:1] and args[0].startswith("--lang="):
+        return "zh" if args[0].partition("=")[2] == "zh" else "en"
+    env = os.environ.get("EGOVOPS_LANG", "")
+    return "zh" if env == "zh" else "en" if env == "en" else detect_lang()
+
+
+_ENGLISH_HELP: dict[int, object] = {}
+"""The help each command was declared with (docstring or ``help=``), by object id."""
+
+
+def _set_help(info: Any, key: str, lang: Lang) -> None:
+    t = Messages(lang)
+    if not t.has(key):
+        return
+    original = _ENGLISH_HELP.setdefault(id(info), info.help)
+    info.short_help = t(key)
+    info.help = t(key) if lang == "zh" else original
+
+
+def localize_help(typer_app: typer.Typer, lang: Lang, prefix: str = "") -> None:
+    """Command help from the catalogue (``help.<command path>``): the short help of every
+    command in ``lang``, and in Chinese the full help too (option help stays English)."""
+    for command in typer_app.registered_commands:
+        name = command.name or (command.callback.__name__.replace("_", "-")
+                                if command.callback else "")
+        _set_help(command, f"help.{prefix}{name}", lang)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is None:
+            continue
+        _set_help(group, f"help.{prefix}{group.name}", lang)
+        localize_help(group.typer_instance, lang, f"{prefix}{group.name} ")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code.
 
@@ -113,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ``--debug``.
     """
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    localize_help(app, _invocation_lang(args))
     try:
         app(args=args, prog_name="egovops")
     except SystemExit as exc:

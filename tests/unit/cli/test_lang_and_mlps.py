@@ -131,3 +131,12 @@ def test_mlps_csv_and_html(capsys: pytest.CaptureFixture[str]) -> None:
                         "--config-dir", DIRTY, "--lang", "zh", "--fail")
     assert code == 1
     assert "8.1.3.2 a)" in out and "不符合" in out and "需人工核查" in out
+
+
+def test_command_help_follows_the_language(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "audit", "--help", "--lang", "zh")
+    assert code == 0
+    assert "等保2.0 第三级测评工作表" in out and "证明物理隔离" in out
+    code, out, _ = _run(capsys, "--lang", "en", "audit", "mlps", "--help")
+    assert code == 0
+    assert "MLPS 2.0" in out and "测评工作表" not in out  # English again, not left over
