@@ -175,7 +175,7 @@ def probe_command(
         raise typer.Exit(EXIT_PARTIAL) from None
     result = apply_waivers(run.audit_result(), inv.waivers, datetime.now(UTC).date())
     if fmt is AuditFormat.JSON:
-        text = json.dumps({**result_json(result), **run_json(run)}, ensure_ascii=False,
+        text = json.dumps({**result_json(result, st.lang), **run_json(run)}, ensure_ascii=False,
                           indent=2) + "\n"
         st.emit(text, output)
     else:
