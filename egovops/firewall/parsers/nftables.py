@@ -576,6 +576,7 @@ def _priority(tokens: list[Token], family: str) -> int:
 
 
 MAX_INCLUDE_DEPTH = 8
+_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class _Source:
@@ -625,16 +626,31 @@ class _Source:
     def _substitute(self, line: _Line, tokens: list[Token]) -> list[Token]:
         result: list[Token] = []
         for token in tokens:
-            if token.text.startswith("$") and not token.quoted:
-                name = token.text[1:]
-                if name not in self.defines:
-                    self.log.add(line, f"variable ${name} is not defined", "unknown-reference",
-                                 token.column)
-                    continue
-                result.extend(Token(t.text, token.column, t.quoted) for t in self.defines[name])
-            else:
+            if token.quoted or "$" not in token.text:
                 result.append(token)
+                continue
+            whole = _VARIABLE.fullmatch(token.text)
+            if whole is not None:
+                found = self._lookup(line, whole.group(1), token)
+                result.extend(Token(t.text, token.column, t.quoted) for t in found or ())
+                continue
+
+            def inline(match: re.Match[str], at: Token = token) -> str:
+                found = self._lookup(line, match.group(1), at) or []
+                if len(found) != 1:
+                    self.log.add(line, f"variable ${match.group(1)} is not one value and "
+                                 "cannot be part of a word", "syntax", at.column)
+                return " ".join(t.text for t in found)
+
+            result.append(Token(_VARIABLE.sub(inline, token.text), token.column))
         return result
+
+    def _lookup(self, line: _Line, name: str, token: Token) -> list[Token] | None:
+        if name not in self.defines:
+            self.log.add(line, f"variable ${name} is not defined", "unknown-reference",
+                         token.column)
+            return None
+        return self.defines[name]
 
     def _include(self, line: _Line, tokens: list[Token], file: str, depth: int) -> None:
         if len(tokens) != 2 or not tokens[1].quoted:
