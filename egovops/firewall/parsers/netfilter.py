@@ -34,7 +34,7 @@ def translation(kind: NatKind, text: str | None) -> Translation:
     if text is None or text == "":
         return Translation(kind)
     if kind in (NatKind.REDIRECT, NatKind.MASQUERADE):
-        lo, _, hi = text.replace(":", "-").partition("-")
+        lo, _, hi = text.lstrip(":").replace(":", "-").partition("-")
         first = ports.port_number(lo)
         return Translation(kind, None, first, ranged=bool(hi) and hi != lo)
     if ":" in text and "." not in text and not text.startswith("[") and text.count(":") > 1:
