@@ -21,16 +21,16 @@ def parse(text: str, file: str = "gw.nft") -> Ruleset:
 
 NAT = """\
     table ip nat {
-    	chain prerouting {
-    		type nat hook prerouting priority dstnat; policy accept;
-    		ip daddr 198.51.100.10 tcp dport 443 dnat to 10.30.1.5:8443
-    		tcp dport 80 redirect to :3128
-    	}
-    	chain postrouting {
-    		type nat hook postrouting priority srcnat; policy accept;
-    		oifname "wan0" masquerade random
-    		ip saddr 10.21.0.0/16 snat to 198.51.100.2-198.51.100.4
-    	}
+        chain prerouting {
+            type nat hook prerouting priority dstnat; policy accept;
+            ip daddr 198.51.100.10 tcp dport 443 dnat to 10.30.1.5:8443
+            tcp dport 80 redirect to :3128
+        }
+        chain postrouting {
+            type nat hook postrouting priority srcnat; policy accept;
+            oifname "wan0" masquerade random
+            ip saddr 10.21.0.0/16 snat to 198.51.100.2-198.51.100.4
+        }
     }
     """
 
@@ -56,23 +56,23 @@ def test_nat_chains_carry_translations() -> None:
 def test_concatenations_and_verdict_maps_expand_into_exact_rules() -> None:
     ruleset = parse("""\
         table inet f {
-        	set svc {
-        		type ipv4_addr . inet_service
-        		elements = { 10.0.0.1 . 22, 10.0.0.2 . 443 }
-        	}
-        	map ports {
-        		type inet_service : verdict
-        		elements = { 22 : accept, 23 : drop }
-        	}
-        	chain web {
-        		accept
-        	}
-        	chain forward {
-        		type filter hook forward priority 0; policy drop;
-        		ip daddr . tcp dport @svc accept
-        		tcp dport vmap @ports
-        		udp dport vmap { 53 : accept, 161 : jump web }
-        	}
+            set svc {
+                type ipv4_addr . inet_service
+                elements = { 10.0.0.1 . 22, 10.0.0.2 . 443 }
+            }
+            map ports {
+                type inet_service : verdict
+                elements = { 22 : accept, 23 : drop }
+            }
+            chain web {
+                accept
+            }
+            chain forward {
+                type filter hook forward priority 0; policy drop;
+                ip daddr . tcp dport @svc accept
+                tcp dport vmap @ports
+                udp dport vmap { 53 : accept, 161 : jump web }
+            }
         }
         """)
     forward = ruleset.chain("forward")
@@ -93,11 +93,11 @@ def test_define_and_one_line_blocks() -> None:
         define LAN = 10.20.0.0/16
         define WEB = { 80, 443 }
         table inet f {
-        	chain input { type filter hook input priority 0; policy drop; }
-        	chain forward {
-        		type filter hook forward priority 0; policy drop;
-        		ip saddr $LAN tcp dport $WEB accept
-        	}
+            chain input { type filter hook input priority 0; policy drop; }
+            chain forward {
+                type filter hook forward priority 0; policy drop;
+                ip saddr $LAN tcp dport $WEB accept
+            }
         }
         """)
     chain_input, forward = ruleset.chains
@@ -128,16 +128,16 @@ def test_include_is_read_relative_to_the_file_and_a_missing_one_is_a_warning(
 def test_uncertain_matches_keep_the_rule_with_its_bound() -> None:
     ruleset = parse("""\
         table inet f {
-        	chain forward {
-        		type filter hook forward priority 0; policy drop;
-        		tcp dport 22 limit rate 5/minute accept
-        		meta mark 0x1 drop
-        		tcp flags syn / syn,ack,rst,fin tcp dport 80 accept
-        		fib daddr type local drop
-        		meta mark set 0x2 counter
-        		ct mark set meta mark
-        		queue num 1
-        	}
+            chain forward {
+                type filter hook forward priority 0; policy drop;
+                tcp dport 22 limit rate 5/minute accept
+                meta mark 0x1 drop
+                tcp flags syn / syn,ack,rst,fin tcp dport 80 accept
+                fib daddr type local drop
+                meta mark set 0x2 counter
+                ct mark set meta mark
+                queue num 1
+            }
         }
         """)
     forward = ruleset.chains[0]
@@ -154,20 +154,20 @@ def test_uncertain_matches_keep_the_rule_with_its_bound() -> None:
 def test_families_netdev_devices_bridge_and_arp() -> None:
     ruleset = parse("""\
         table netdev edge {
-        	chain ingress {
-        		type filter hook ingress device "eth0" priority -500; policy accept;
-        		ip saddr 192.0.2.0/24 drop
-        	}
+            chain ingress {
+                type filter hook ingress device "eth0" priority -500; policy accept;
+                ip saddr 192.0.2.0/24 drop
+            }
         }
         table bridge br {
-        	chain forward {
-        		type filter hook forward priority 0; policy accept;
-        	}
+            chain forward {
+                type filter hook forward priority 0; policy accept;
+            }
         }
         table arp a {
-        	chain input {
-        		type filter hook input priority 0; policy accept;
-        	}
+            chain input {
+                type filter hook input priority 0; policy accept;
+            }
         }
         """)
     ingress, bridge = ruleset.chains
@@ -214,9 +214,9 @@ def test_grammar_damage_is_still_an_error() -> None:
     with pytest.raises(ConfigError) as caught:
         parse("""\
             table inet f {
-            	chain c {
-            		ip saddr 10.0.0.1 acept
-            	}
+                chain c {
+                    ip saddr 10.0.0.1 acept
+                }
             }
             """)
     (problem,) = caught.value.problems
