@@ -75,12 +75,19 @@ class PathVerdict:
 
     @property
     def deciding(self) -> Step | None:
-        """The step that gave the verdict: the first drop/reject, else the last filter accept."""
+        """The step that gave the verdict: the drop/reject; for an accept, the last rule that
+        accepted at the forward (input) hook, else that hook's last policy, else the last
+        filter chain crossed."""
         for step in self.steps:
             if step.action is not Action.ACCEPT:
                 return step
         filters = [s for s in self.steps if not s.nat_chain]
-        return filters[-1] if filters else None
+        central = [s for s in filters if s.hook == ("input" if self.local else "forward")]
+        by_rule = [s for s in central if s.rule is not None]
+        for candidates in (by_rule, central, filters):
+            if candidates:
+                return candidates[-1]
+        return None
 
     @property
     def rule(self) -> FlatRule | None:
