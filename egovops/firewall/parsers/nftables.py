@@ -657,6 +657,11 @@ class _Source:
             self.log.add(line, "'include' is not 'include \"FILE\"'", "syntax", tokens[0].column)
             return
         name = tokens[1].value
+        if not Path(name).is_absolute() and not Path(file).is_file():
+            self.log.skip(line, f"include {tokens[1].text}", f"{file} is not a file on disk, "
+                          "so a relative include cannot be found; its rules are unknown",
+                          Bound.BOTH)
+            return
         base = Path(file).parent
         pattern = name if Path(name).is_absolute() else str(base / name)
         paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
