@@ -770,6 +770,8 @@ class NftablesParser:
             index += 1
             tokens = here.tokens
             words = [t.text for t in tokens]
+            if not words:  # only an undefined $variable (reported where it was used)
+                continue
             if skip_depth:
                 skip_depth += words.count("{") - words.count("}")
                 continue

@@ -7,7 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from egovops.errors import ConfigError
+from egovops.firewall.parsers import PARSERS
 from egovops.firewall.ruleset_file import read_ruleset
 from tests.conftest import DATA
 
@@ -22,3 +26,25 @@ def test_corpus_file_is_read_with_its_source_named(path: Path) -> None:
     assert ruleset.chains, "read as empty"
     for skipped in ruleset.skipped:
         assert skipped.source.line > 0 and skipped.reason
+
+
+WORDS = ["", "{", "}", ";", ".", ":", ",", "!", "-m", "--syn", "-j", "DNAT", "--to-destination",
+         "vmap", "dnat", "to", "@x", "$X", "define", "include", "map", "limit", "meta", "mark",
+         "set", "ct", "fib", "10.0.0.0/8", "1.2.3.4:99999", "jump", "goto", "masquerade"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(index=st.integers(0, len(CORPUS) - 1), data=st.data())
+def test_mutated_corpus_files_fail_cleanly(index: int, data: st.DataObject) -> None:
+    path = CORPUS[index]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = data.draw(st.integers(0, len(lines) - 1))
+    words = lines[at].split(" ")
+    for _ in range(data.draw(st.integers(1, 3))):
+        words.insert(data.draw(st.integers(0, len(words))), data.draw(st.sampled_from(WORDS)))
+    lines[at] = " ".join(words)
+    format_name = "iptables" if path.parent.name == "iptables" else "nftables"
+    try:
+        PARSERS[format_name].parse("\n".join(lines), "damaged")
+    except ConfigError as error:
+        assert error.problems and all(p.file == "damaged" for p in error.problems)
