@@ -469,6 +469,15 @@ CATALOG: dict[str, dict[Lang, str]] = {
                  "zh": "应急预案各条件的状态"},
     "help.plan render": {"en": "generate alert rules and dashboards from the plan",
                  "zh": "由应急预案生成告警规则与仪表盘"},
+    # firewall check-packet: NAT on the forwarding path (#12)
+    "fw.nat_step": {"en": "{hook}: {translation} by {source} [{path}] {text}",
+                    "zh": "{hook}：{source} [{path}] {text} 执行地址转换 {translation}"},
+    "fw.filtered": {"en": "the {hook} filter sees the translated packet: {packet}",
+                    "zh": "{hook} 过滤链看到的是转换后的报文：{packet}"},
+    "fw.leaving": {"en": "leaves the router as: {packet}", "zh": "离开设备时的报文：{packet}"},
+    "fw.uncertain_rule": {"en": "unproven: the deciding rule has a condition the model cannot "
+                                "express ({reason})",
+                          "zh": "未经证明：决定该报文的规则含有模型无法表达的条件（{reason}）"},
 }
 
 

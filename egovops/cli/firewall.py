@@ -20,8 +20,9 @@ from egovops.cli.state import OutputFormat, State, state
 from egovops.errors import UsageError
 from egovops.firewall.analysis import analyze, diff, space_for, verdict
 from egovops.firewall.flatten import FlatChain, FlatRule, flatten
-from egovops.firewall.model import PROTOCOLS, ConnState
+from egovops.firewall.model import PROTOCOLS, Action, ConnState, Ruleset
 from egovops.firewall.packetset import Packet
+from egovops.firewall.path import forward_path
 from egovops.firewall.ruleset_file import read_ruleset
 
 app = typer.Typer(help="Firewall rulesets: anomalies, packet queries, diffs (exact).",
@@ -134,8 +135,12 @@ def check_packet(
                                              "(default: forward, or the only one)")] = None,
     platform: PlatformOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    ipset: Annotated[Path | None, typer.Option(
+        help="'ipset save' output for the -m set rules of an iptables-save dump (default: "
+             "<file>.ipset when it exists)")] = None,
 ) -> None:
-    """Which rule decides this packet, and why."""
+    """Which rule decides this packet, and why (a forwarded packet crosses every netfilter hook
+    on its way, with destination NAT before the forward filter and source NAT after it)."""
     st = state()
     source, target = _address(src, "--src"), _address(dst, "--dst")
     if source.version != target.version:
@@ -146,8 +151,13 @@ def check_packet(
     packet = Packet(family=source.version, src=source, dst=target, proto=number, sport=sport,
                     dport=dport, icmp_type=icmp_type, iif=iif, oif=oif, src_zone=src_zone,
                     dst_zone=dst_zone, state=ct_state)
-    ruleset = read_ruleset(file, platform)
-    chains = _chains_for(flatten(ruleset), hook)
+    ruleset = read_ruleset(file, platform, ipset)
+    flat = flatten(ruleset)
+    if (hook is None or hook == "forward") and (ruleset.nat_chains or any(
+            c.hook in ("prerouting", "postrouting", "ingress") for c in flat)):
+        _check_path(st, ruleset, packet, fmt)
+        return
+    chains = _chains_for(flat, hook)
     rule, action = verdict(chains, packet)
     if fmt is OutputFormat.JSON:
         st.print_json({"packet": str(packet), "verdict": action.value,
@@ -163,6 +173,47 @@ def check_packet(
         st.out.print(t("fw.by_rule", verdict=action.value, source=str(rule.source),
                        path=" > ".join(rule.path), text=rule.rule.text or rule.rule.name),
                      highlight=False, markup=False)
+
+
+def _check_path(st: State, ruleset: Ruleset, packet: Packet, fmt: OutputFormat) -> None:
+    """check-packet over the whole forwarding path (netfilter rulesets with NAT or several
+    hooks)."""
+    result = forward_path(ruleset, packet)
+    rule = result.rule
+    crossed = [s.chain.name for s in result.steps if not s.nat_chain]
+    if fmt is OutputFormat.JSON:
+        st.print_json({
+            "packet": str(packet), "verdict": result.action.value, "rule": _rule_json(rule),
+            "chains": crossed, "filtered": str(result.filtered), "leaving": str(result.leaving),
+            "local": result.local,
+            "uncertain": rule.rule.uncertain if rule is not None else "",
+            "nat": [{"hook": s.hook, "chain": s.chain.name, "translation": str(s.nat),
+                     "rule": _rule_json(s.rule)} for s in result.translations],
+        })
+        return
+    t = st.t
+    st.out.print(f"{t('fw.packet')}: {packet}", highlight=False, markup=False)
+    for step in result.translations:
+        assert step.rule is not None
+        st.out.print(t("fw.nat_step", hook=step.hook, translation=str(step.nat),
+                       source=str(step.rule.source), path=" > ".join(step.rule.path),
+                       text=step.rule.rule.text or step.rule.rule.name),
+                     highlight=False, markup=False)
+    if result.filtered != packet:
+        st.out.print(t("fw.filtered", hook="input" if result.local else "forward",
+                       packet=str(result.filtered)), highlight=False, markup=False)
+    if rule is None:
+        st.out.print(t("fw.by_policy", verdict=result.action.value,
+                       chains=", ".join(crossed) or "-"), highlight=False, markup=False)
+    else:
+        st.out.print(t("fw.by_rule", verdict=result.action.value, source=str(rule.source),
+                       path=" > ".join(rule.path), text=rule.rule.text or rule.rule.name),
+                     highlight=False, markup=False)
+        if rule.rule.uncertain:
+            st.out.print(t("fw.uncertain_rule", reason=rule.rule.uncertain), highlight=False,
+                         markup=False)
+    if result.leaving != result.filtered and result.action is Action.ACCEPT:
+        st.out.print(t("fw.leaving", packet=str(result.leaving)), highlight=False, markup=False)
 
 
 @app.command("diff")

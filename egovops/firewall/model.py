@@ -164,6 +164,41 @@ class Match:
 ANY = Match()
 
 
+class NatKind(StrEnum):
+    """What a NAT rule rewrites (iptables ``-t nat`` targets, nft ``type nat`` statements)."""
+
+    DNAT = "dnat"
+    """Destination to ``address``/``port`` (prerouting/output: before the forward filter)."""
+    REDIRECT = "redirect"
+    """Destination to the firewall itself (the input interface's primary address), ``port``."""
+    SNAT = "snat"
+    """Source to ``address``/``port`` (postrouting/input: after the forward filter)."""
+    MASQUERADE = "masquerade"
+    """Source to the output interface's primary address (unknown to the ruleset)."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The rewrite a NAT rule applies to the first packet of a connection.
+
+    ``address``/``port`` are the first of the range written (``--to-destination
+    10.0.0.1-10.0.0.3:80-81``: the kernel picks one of them per connection; the ruleset cannot
+    say which, so :attr:`ranged` is set and the translated packet is one representative).
+    ``None`` keeps the field as it is.
+    """
+
+    kind: NatKind
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
+    port: int | None = None
+    ranged: bool = False
+
+    def __str__(self) -> str:
+        where = "" if self.address is None else str(self.address)
+        if self.port is not None:
+            where = f"{where}:{self.port}" if where else f":{self.port}"
+        return f"{self.kind} to {where}".strip() if where else str(self.kind)
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule in a chain, in source order."""
@@ -186,6 +221,10 @@ class Rule:
     condition the model cannot express, e.g. ``-m limit``): the reason. The proof then
     evaluates it both ways (matching and not) and reports results that differ as unproven.
     """
+    nat: Translation | None = None
+    """For rules of a NAT chain (:attr:`Ruleset.nat_chains`): the rewrite applied when the rule
+    decides (action ``accept``); ``None`` with ``accept`` means "no NAT" (``-j ACCEPT``/``RETURN``
+    in a nat chain, nft ``accept``)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +241,9 @@ class Chain:
     source: SourceRef = field(default_factory=lambda: SourceRef("", 0))
     priority: int | None = None
     """Order among base chains on the same hook (nftables ``priority``; lower runs first)."""
+    devices: tuple[str, ...] = ()
+    """Interfaces a netdev ``ingress``/``egress`` chain is attached to (it sees only their
+    packets); empty for every other chain."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +259,11 @@ class Ruleset:
     """Named address/service objects as declared, for reports (``object-group``, sets)."""
     skipped: tuple[Skipped, ...] = ()
     """Constructs read but not expressible in the model, in source order (parse warnings)."""
+    nat_chains: tuple[Chain, ...] = ()
+    """NAT chains (iptables ``*nat``, nft ``type nat``): kept apart from :attr:`chains` because
+    they rewrite packets instead of filtering them. Their first matching rule (flattened like a
+    filter chain: ``accept`` decides) gives the :class:`Translation`; see
+    :mod:`egovops.firewall.path` for where each hook rewrites the packet."""
 
     def chain(self, name: str, table: str | None = None) -> Chain | None:
         """The chain called ``name`` (in ``table`` when given)."""

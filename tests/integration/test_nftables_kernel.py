@@ -239,7 +239,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     require_root()
     record = tmp_path / "udp-received.txt"
     record.touch()
-    with Namespaces(str(os.getpid())) as ns:
+    with Namespaces(f"{os.environ.get('EGOVOPS_ITEST_SITE', 'itest')}n{os.getpid()}") as ns:
         for name in ("client", "fw", "server"):
             ns.add(name)
         ns.veth("client", "cl0", "fw", FW_CLIENT_IF)

@@ -123,6 +123,10 @@ def render_rule(rule: Rule) -> dict[str, Any]:
     if rule.counters is not None:
         out["counters"] = list(rule.counters)
     out["match"] = render_match(rule.match)
+    if rule.uncertain:
+        out["uncertain"] = rule.uncertain
+    if rule.nat is not None:
+        out["nat"] = str(rule.nat)
     return out
 
 
@@ -138,6 +142,8 @@ def render_chain(chain: Chain) -> dict[str, Any]:
         out["policy"] = chain.policy.value
     if chain.priority is not None:
         out["priority"] = chain.priority
+    if chain.devices:
+        out["devices"] = list(chain.devices)
     out["rules"] = [render_rule(r) for r in chain.rules]
     return out
 
@@ -148,6 +154,11 @@ def render(ruleset: Ruleset) -> dict[str, Any]:
                            "chains": [render_chain(c) for c in ruleset.chains]}
     if ruleset.objects:
         out["objects"] = {k: list(v) for k, v in sorted(ruleset.objects.items())}
+    if ruleset.nat_chains:
+        out["nat_chains"] = [render_chain(c) for c in ruleset.nat_chains]
+    if ruleset.skipped:
+        out["skipped"] = [{"line": s.source.line, "construct": s.construct, "bound": s.bound.value,
+                           "reason": s.reason} for s in ruleset.skipped]
     return out
 
 
