@@ -190,4 +190,5 @@ def write_run_inventory(inv: Inventory, private: Path, known_hosts: Path,
     write_atomic(path, yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False),
                  mode=0o600)
     return RunInventory(path, tuple(h for h in hosts if h not in skipped), skipped,
-                        frozenset(data["all"]["children"]), vault.password if vault.used else None, redactor)
+                        frozenset(data["all"]["children"]),
+                        vault.password if vault.used else None, redactor)
