@@ -367,6 +367,7 @@ CATALOG: dict[str, dict[Lang, str]] = {
     },
     "playbook.canceled": {"en": "cancelled: hosts marked 'not done' did not finish",
                           "zh": "已取消：标记为“未完成”的主机未执行完毕"},
+    "playbook.site_task": {"en": "site: {task}: {outcome}", "zh": "站点任务：{task}：{outcome}"},
     "playbook.check": {"en": "check mode: nothing was changed", "zh": "检查模式：未做任何更改"},
     "playbook.artifacts": {"en": "artifacts: {path}", "zh": "运行记录：{path}"},
     "config.history.title": {"en": "Configuration history of {device} ({count} revisions)",

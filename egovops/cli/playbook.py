@@ -131,6 +131,9 @@ def _summary(st: State, run: PlaybookRun) -> None:
     counts = {s: sum(1 for r in run.hosts.values() if r.status is s) for s in HostStatus}
     st.out.print(t("playbook.summary.counts", **{s.value: n for s, n in counts.items()}),
                  highlight=False, markup=False)
+    for task, outcome in run.site_tasks.items():
+        st.out.print(t("playbook.site_task", task=task, outcome=outcome), highlight=False,
+                     markup=False)
     if run.canceled:
         st.out.print(t("playbook.canceled"), highlight=False, markup=False)
     if run.check:
@@ -197,6 +200,7 @@ def run_command(
             "status": run.status, "check": run.check, "exit_code": run.exit_code,
             "seconds": round(run.seconds, 3), "artifacts": str(run.artifacts),
             "hosts": {h: r.as_json() for h, r in run.hosts.items()},
+            "site_tasks": run.site_tasks,
         })
     else:
         _summary(st, run)

@@ -43,11 +43,18 @@ REFUSED_MARK = "EGOVOPS-POSTCHECK-REFUSED"
 """A playbook fails a host with a message starting with this when its post-check refused the
 change (and rolled it back): the run exits 1."""
 
+SITE_TASK = "site: "
+"""A task named ``site: …`` (``run_once``, delegated to the controller: the git commit of
+backup-configs) is the site's, not its host's: its outcome is reported apart, and it does not
+make the host it happened to run on "changed"."""
+
 HOSTKEY_SIGNS = ("Host key verification failed", "REMOTE HOST IDENTIFICATION HAS CHANGED",
                  "No matching host key", "host key is known", "Host key for")
 """What ssh says when a host's key is unknown or changed."""
 
 _PATTERN_CHARS = set("*?:&!,[]~")
+CONTROL_DIR_MAX = 60
+"""Longest SSH control folder: ansible adds ``/`` and a 40-character hash (``%C``)."""
 
 
 class PlaybookError(EgovopsError):
@@ -147,6 +154,8 @@ class PlaybookRun:
     private_dir: Path
     seconds: float
     check: bool
+    site_tasks: dict[str, str] = field(default_factory=dict)
+    """Outcome of each ``site: …`` task (ok, changed, skipped)."""
 
     @property
     def canceled(self) -> bool:
@@ -185,7 +194,7 @@ def ansible_playbook() -> Path:
     return Path(found)
 
 
-def curated_env(private: Path, binary: Path) -> dict[str, str]:
+def curated_env(private: Path, control: Path, binary: Path) -> dict[str, str]:
     """The whole environment of ``ansible-playbook``, apart from what ansible-runner adds."""
     base = os.environ
     path = os.pathsep.join([str(binary.parent), base.get("PATH", "/usr/bin:/bin")])
@@ -196,7 +205,7 @@ def curated_env(private: Path, binary: Path) -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "ANSIBLE_HOME": str(private / "ansible"),
         "ANSIBLE_LOCAL_TEMP": str(private / "tmp"),
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(private / "cp"),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control),
         "ANSIBLE_SSH_ARGS": "-C -o ControlMaster=auto -o ControlPersist=30s",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_PIPELINING": "True",
@@ -248,6 +257,8 @@ class _Events:
         self.progress = progress
         self.stats_seen = False
         self.lock = threading.Lock()
+        self.site_tasks: dict[str, str] = {}
+        self._site_counts: dict[str, dict[str, int]] = {}
 
     def __call__(self, event: dict[str, Any]) -> bool:
         kind = event.get("event", "")
@@ -261,8 +272,19 @@ class _Events:
             return True
         res = data.get("res") or {}
         message = str(res.get("msg") or res.get("stderr") or "").strip()
+        task = str(data.get("task", ""))
         with self.lock:
             result = self.hosts[host]
+            if task.startswith(SITE_TASK) and kind in ("runner_on_ok", "runner_on_skipped"):
+                changed = bool(res.get("changed"))
+                self.site_tasks[task[len(SITE_TASK):]] = (
+                    "skipped" if kind == "runner_on_skipped" else
+                    "changed" if changed else "ok")
+                counts = self._site_counts.setdefault(host, {"ok": 0, "changed": 0,
+                                                             "skipped": 0})
+                counts["skipped" if kind == "runner_on_skipped" else "ok"] += 1
+                counts["changed"] += changed
+                return True
             if kind == "runner_on_ok":
                 result.ok += 1
                 result.changed += bool(res.get("changed"))
@@ -281,7 +303,7 @@ class _Events:
                     result.message = ("host key unknown or not the one in known_hosts: "
                                       f"refused ({message.splitlines()[-1] if message else ''})")
         if self.progress is not None:
-            self.progress(host, result, str(data.get("task", "")))
+            self.progress(host, result, task)
         return True
 
     def _stats(self, data: Mapping[str, Any]) -> None:
@@ -290,7 +312,8 @@ class _Events:
                            ("dark", "unreachable"), ("skipped", "skipped")):
             for host, count in (data.get(name) or {}).items():
                 if host in self.hosts:
-                    setattr(self.hosts[host], attr, int(count))
+                    site = self._site_counts.get(host, {}).get(attr, 0)
+                    setattr(self.hosts[host], attr, max(0, int(count) - site))
         for host in data.get("processed") or {}:
             if host in self.hosts:
                 self.hosts[host].done = True
@@ -315,8 +338,13 @@ def run_playbook(book: Playbook, inv: Inventory, options: RunOptions,
     if root is not None:
         root.mkdir(parents=True, exist_ok=True)
     private = Path(tempfile.mkdtemp(prefix="egvpb-", dir=root))  # 0700
-    for sub in ("home", "ansible", "tmp", "cp", "project"):
+    for sub in ("home", "ansible", "tmp", "project"):
         (private / sub).mkdir(mode=0o700)
+    control = private / "cp"
+    if len(str(control)) > CONTROL_DIR_MAX:  # a socket path has at most 107 bytes
+        control = Path(tempfile.mkdtemp(prefix="egvcp-", dir="/tmp"))
+    else:
+        control.mkdir(mode=0o700)
     try:
         known_hosts = resolve_known_hosts(inv, options.known_hosts, private)
         run_inv = write_run_inventory(inv, private, known_hosts, environ)
@@ -350,7 +378,7 @@ def run_playbook(book: Playbook, inv: Inventory, options: RunOptions,
         if run_inv.vault_password is not None:
             cmdline.append("--ask-vault-pass")
             passwords[r"^Vault password:\s*?$"] = run_inv.vault_password
-        curated = curated_env(private, binary)
+        curated = curated_env(private, control, binary)
         runner = init_runner(
             private_data_dir=str(private),
             project_dir=str(book.path.parent),
@@ -378,7 +406,7 @@ def run_playbook(book: Playbook, inv: Inventory, options: RunOptions,
             while thread.is_alive():
                 thread.join(0.2)
         finally:
-            _stop_control_masters(private / "cp")
+            _stop_control_masters(control)
         status, rc = str(runner.status), int(runner.rc if runner.rc is not None else -1)
         artifacts = options.artifact_dir.resolve() / ident
         if not events.stats_seen and status != "canceled":
@@ -388,10 +416,11 @@ def run_playbook(book: Playbook, inv: Inventory, options: RunOptions,
         for result in hosts.values():
             result.message = run_inv.redactor(result.message)
         return PlaybookRun(book.name, inv.site.id, ident, status, rc, hosts, artifacts,
-                           private, time.monotonic() - start, options.check)
+                           private, time.monotonic() - start, options.check, events.site_tasks)
     finally:
         if not options.keep_private:
             shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(control, ignore_errors=True)
 
 
 def _tail(path: Path, lines: int = 15) -> str:
