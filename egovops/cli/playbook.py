@@ -116,6 +116,10 @@ def _live_table(st: State, hosts: dict[str, tuple[HostResult, str]]) -> Table:
 
 def _summary(st: State, run: PlaybookRun) -> None:
     t = st.t
+    for host, r in run.hosts.items():
+        for text in r.diffs:
+            st.out.print(f"[bold]{escape(host)}[/]")
+            st.out.print(escape(text), highlight=False, soft_wrap=True)
     table = Table(title=t("playbook.summary.title", name=run.playbook, site=run.site,
                           seconds=f"{run.seconds:.1f}"), title_justify="left")
     for col in ("playbook.col.host", "playbook.col.status", "playbook.col.ok",

@@ -19,6 +19,7 @@ control masters (which detach from that group) are told to exit.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -94,6 +95,8 @@ class HostResult:
     credentials: bool = False
     done: bool = False
     message: str = ""
+    diffs: list[str] = field(default_factory=list)
+    """Unified diffs of what changed (or would change, with --check) when run with --diff."""
 
     @property
     def status(self) -> HostStatus:
@@ -116,7 +119,7 @@ class HostResult:
         """The host's entry in ``--format json``."""
         return {"status": self.status.value, "ok": self.ok, "changed": self.changed,
                 "failed": self.failed, "unreachable": self.unreachable,
-                "skipped": self.skipped, "message": self.message}
+                "skipped": self.skipped, "message": self.message, "diff": "".join(self.diffs)}
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,21 @@ def check_limit(limit: str, inv: Inventory, groups: frozenset[str]) -> None:
                      "such as zone_outer or role_firewall, or an Ansible pattern)")
 
 
+def unified_diffs(diff: Any) -> list[str]:
+    """The ``diff`` of a module result (one dict or a list of them) as unified diff texts."""
+    out = []
+    for item in diff if isinstance(diff, list) else [diff] if diff else []:
+        if not isinstance(item, dict):
+            continue
+        before, after = item.get("before"), item.get("after")
+        if isinstance(before, str) and isinstance(after, str) and before != after:
+            out.append("".join(difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True),
+                str(item.get("before_header", "before")),
+                str(item.get("after_header", "after")))))
+    return out
+
+
 class _Events:
     """Folds ansible-runner events into per-host results (called from the runner thread)."""
 
@@ -288,6 +306,8 @@ class _Events:
             if kind == "runner_on_ok":
                 result.ok += 1
                 result.changed += bool(res.get("changed"))
+                if res.get("changed"):
+                    result.diffs += unified_diffs(res.get("diff"))
             elif kind == "runner_on_skipped":
                 result.skipped += 1
             elif kind == "runner_on_failed" and not data.get("ignore_errors"):
