@@ -22,9 +22,10 @@ from typing import Any
 import yaml
 
 from egovops.collect.credentials import CredentialError, Redactor, resolve_login, resolve_secret
-from egovops.export.ansible import ansible_inventory
+from egovops.export.ansible import ansible_inventory, group_name
 from egovops.fsio import write_atomic
-from egovops.model.inventory import Device, Inventory
+from egovops.model.inventory import Device, DeviceRole, Inventory
+from egovops.model.platforms import PLATFORMS
 
 BACKUP_COMMANDS: dict[str, tuple[str, str]] = {
     "huawei_vrp": ("display current-configuration", "cfg"),
@@ -139,6 +140,10 @@ def _host(inv: Inventory, device: Device, hv: dict[str, Any], private: Path,
         if login.ssh_config is not None:
             ssh_args = ["-F", login.ssh_config, *ssh_args]
     hv["ansible_ssh_common_args"] = shlex.join(ssh_args)
+    lab_node = root / ".lab" / "nodes" / device.id
+    if (lab_node / "sshd_config").is_file():  # a lab node: its own sshd, not the machine's
+        hv["egovops_sshd_config"] = str(lab_node / "sshd_config")
+        hv["egovops_sshd_reload"] = f"kill -HUP $(cat {shlex.quote(str(lab_node / 'sshd.pid'))})"
     command, _ = BACKUP_COMMANDS.get(device.platform, ("", ""))
     if command:
         hv["egovops_backup_command"] = command
@@ -185,7 +190,10 @@ def write_run_inventory(inv: Inventory, private: Path, known_hosts: Path,
         hosts[host_id] = {"egovops_not_run": why}
     if skipped:
         data["all"]["children"][NO_CREDENTIALS] = {"hosts": dict.fromkeys(sorted(skipped))}
-    data["all"]["children"].setdefault("unmanaged", {"hosts": {}})  # every playbook excludes it
+    # groups the playbooks name exist even when empty (no "could not match" warnings)
+    for group in ("unmanaged", *(group_name("platform", p) for p in PLATFORMS),
+                  *(group_name("role", r.value) for r in DeviceRole)):
+        data["all"]["children"].setdefault(group, {"hosts": {}})
     path = private / "inventory" / "hosts.yml"
     write_atomic(path, yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False),
                  mode=0o600)
