@@ -289,7 +289,10 @@ class _Events:
         if not host or not kind.startswith("runner_on_") or host not in self.hosts:
             return True
         res = data.get("res") or {}
-        message = str(res.get("msg") or res.get("stderr") or "").strip()
+        stderr = str(res.get("stderr") or "").strip()
+        message = ": ".join(part for part in (str(res.get("msg") or "").strip(),
+                                              stderr.splitlines()[-1] if stderr else "")
+                            if part)
         task = str(data.get("task", ""))
         with self.lock:
             result = self.hosts[host]
@@ -387,6 +390,7 @@ def run_playbook(book: Playbook, inv: Inventory, options: RunOptions,
             "egovops_policy_dir": str(options.policy_dir.resolve()) if options.policy_dir
             else "",
             "egovops_work_dir": str(private / "tmp"),
+            "egovops_cwd": str(Path.cwd()),
             **options.extra_vars,
         }
         cmdline = []
