@@ -338,6 +338,7 @@ CATALOG: dict[str, dict[Lang, str]] = {
     # metrics (egovops metrics …, egovops audit … --textfile)
     "metrics.textfile": {"en": "metrics written for node_exporter: {path}",
                          "zh": "已写入 node_exporter 指标文件：{path}"},
+<<<<<<< HEAD
     # MLPS 2.0 worksheet (egovops audit mlps …)
     "mlps.state.pass": {"en": "compliant", "zh": "符合"},
     "mlps.state.partial": {"en": "partly compliant", "zh": "部分符合"},
@@ -478,6 +479,54 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "fw.uncertain_rule": {"en": "unproven: the deciding rule has a condition the model cannot "
                                 "express ({reason})",
                           "zh": "未经证明：决定该报文的规则含有模型无法表达的条件（{reason}）"},
+=======
+    # playbooks (egovops playbook …, egovops config …)
+    "playbook.list.title": {"en": "Playbooks ({count})", "zh": "剧本（{count} 个）"},
+    "playbook.col.name": {"en": "name", "zh": "名称"},
+    "playbook.col.description": {"en": "what it does", "zh": "作用"},
+    "playbook.col.targets": {"en": "targets", "zh": "目标"},
+    "playbook.col.changes": {"en": "changes devices", "zh": "是否变更设备"},
+    "playbook.col.host": {"en": "host", "zh": "主机"},
+    "playbook.col.status": {"en": "status", "zh": "状态"},
+    "playbook.col.ok": {"en": "ok", "zh": "成功"},
+    "playbook.col.changed": {"en": "changed", "zh": "变更"},
+    "playbook.col.failed": {"en": "failed", "zh": "失败"},
+    "playbook.col.unreachable": {"en": "unreachable", "zh": "不可达"},
+    "playbook.col.message": {"en": "why", "zh": "原因"},
+    "playbook.status.ok": {"en": "ok", "zh": "正常"},
+    "playbook.status.changed": {"en": "changed", "zh": "已变更"},
+    "playbook.status.failed": {"en": "failed", "zh": "失败"},
+    "playbook.status.unreachable": {"en": "unreachable", "zh": "不可达"},
+    "playbook.status.refused": {"en": "refused by post-check, rolled back",
+                                "zh": "变更后检查未通过，已回滚"},
+    "playbook.status.hostkey": {"en": "host key refused", "zh": "主机密钥不符，已拒绝"},
+    "playbook.status.credentials": {"en": "no credentials", "zh": "凭据缺失"},
+    "playbook.status.pending": {"en": "not done", "zh": "未完成"},
+    "playbook.summary.title": {"en": "{name} on {site} ({seconds} s)",
+                               "zh": "{name} 于 {site}（用时 {seconds} 秒）"},
+    "playbook.summary.counts": {
+        "en": "{ok} ok, {changed} changed, {failed} failed, {unreachable} unreachable, "
+        "{refused} refused, {hostkey} host key refused, {credentials} without credentials, "
+        "{pending} not done",
+        "zh": "正常 {ok}，已变更 {changed}，失败 {failed}，不可达 {unreachable}，回滚 {refused}，"
+        "主机密钥不符 {hostkey}，凭据缺失 {credentials}，未完成 {pending}",
+    },
+    "playbook.canceled": {"en": "cancelled: hosts marked 'not done' did not finish",
+                          "zh": "已取消：标记为“未完成”的主机未执行完毕"},
+    "playbook.site_task": {"en": "site: {task}: {outcome}", "zh": "站点任务：{task}：{outcome}"},
+    "playbook.check": {"en": "check mode: nothing was changed", "zh": "检查模式：未做任何更改"},
+    "playbook.artifacts": {"en": "artifacts: {path}", "zh": "运行记录：{path}"},
+    "config.history.title": {"en": "Configuration history of {device} ({count} revisions)",
+                             "zh": "{device} 的配置历史（{count} 个版本）"},
+    "config.col.commit": {"en": "revision", "zh": "版本"},
+    "config.col.date": {"en": "date", "zh": "时间"},
+    "config.col.lines": {"en": "lines", "zh": "行变化"},
+    "config.col.message": {"en": "message", "zh": "说明"},
+    "config.diff.none": {"en": "{device}: no change between these revisions",
+                         "zh": "{device}：这两个版本之间没有变化"},
+    "audit.revision": {"en": "auditing the configurations of revision {rev} ({path})",
+                       "zh": "正在审计版本 {rev} 的配置（{path}）"},
+>>>>>>> playbooks
 }
 
 

@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 bad input.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -206,17 +207,43 @@ def firewall(
     output: OutputOpt = None,
     textfile: TextfileOpt = None,
     as_of: AsOfOpt = None,
+    revision: Annotated[str | None, typer.Option(
+        "--revision", help="audit the configurations of this revision of the history kept by "
+        "the backup-configs playbook (commit id, HEAD~1 …)")] = None,
+    backup_dir: Annotated[Path | None, typer.Option(
+        help="with --revision: the configuration history (default <state dir>/backups)",
+        envvar="EGOVOPS_BACKUP_DIR")] = None,
 ) -> None:
     """Audit every device's saved ruleset (devices with `config:`), or with --snapshot the
-    rulesets collected from the devices, against the policy: default deny, over-broad rules,
-    risky services from untrusted zones, management plane, logging, required and undeclared
-    flows, and rule anomalies."""
+    rulesets collected from the devices, or with --revision a revision of the configuration
+    history, against the policy: default deny, over-broad rules, risky services from
+    untrusted zones, management plane, logging, required and undeclared flows, and rule
+    anomalies."""
     st = state()
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
-    snap = _snapshot(st, inv, snapshot, config_dir)
-    result = _waive(audit_firewall(inv, policy, config_dir, snap), inv, as_of)
+    with tempfile.TemporaryDirectory(prefix="egovops-rev-") as scratch:
+        if revision is not None:
+            config_dir = _revision_configs(st, inv, revision, backup_dir, config_dir, snapshot,
+                                           Path(scratch))
+        snap = _snapshot(st, inv, snapshot, config_dir)
+        result = _waive(audit_firewall(inv, policy, config_dir, snap), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
+
+
+def _revision_configs(st: State, inv: Inventory, revision: str, backup_dir: Path | None,
+                      config_dir: Path | None, snapshot: Path | None, scratch: Path) -> Path:
+    """The gateways' files of ``revision`` of the configuration history, laid out in
+    ``scratch`` for ``--config-dir``."""
+    from egovops.cli.playbook import default_dir  # noqa: PLC0415 - ansible only when needed
+    from egovops.playbooks.history import checkout_configs, history_repo  # noqa: PLC0415
+
+    if config_dir is not None or snapshot is not None:
+        raise UsageError("--revision excludes --config-dir and --snapshot")
+    repo = history_repo(backup_dir or default_dir("backups"), inv.site.id)
+    st.err.print(st.t("audit.revision", rev=revision, path=display_path(repo)),
+                 highlight=False, markup=False)
+    return checkout_configs(repo, inv, revision, scratch)
 
 
 @app.command("all")

@@ -12,6 +12,7 @@ import typer
 from egovops import __version__
 from egovops.cli.audit import app as audit_app
 from egovops.cli.collect import collect as collect_command
+from egovops.cli.config import app as config_app
 from egovops.cli.daemon import daemon as daemon_command
 from egovops.cli.errors import EXIT_INTERRUPTED, report_error
 from egovops.cli.firewall import app as firewall_app
@@ -20,6 +21,7 @@ from egovops.cli.lab import app as lab_app
 from egovops.cli.metrics import app as metrics_app
 from egovops.cli.pki import app as pki_app
 from egovops.cli.plan import app as plan_app
+from egovops.cli.playbook import app as playbook_app
 from egovops.cli.probe import probe_command
 from egovops.cli.state import reset_state, state
 from egovops.i18n import LANGS, Lang, Messages, detect_lang
@@ -50,6 +52,8 @@ app.add_typer(metrics_app, name="metrics")
 app.add_typer(plan_app, name="plan")
 app.command("collect")(collect_command)
 app.command("daemon")(daemon_command)
+app.add_typer(playbook_app, name="playbook")
+app.add_typer(config_app, name="config")
 
 
 def _version(value: bool) -> None:

@@ -60,6 +60,19 @@ class PkiConfig(JobConfig):
     crl_renew_before: Duration = "24h"
 
 
+class PlaybookJobConfig(JobConfig):
+    """A playbook the daemon runs on a schedule (e.g. nightly ``backup-configs``)."""
+
+    playbook: str = Field(min_length=1, description="name of a shipped playbook or a path")
+    interval: Duration = "24h"
+    jitter: Duration = "10m"
+    limit: str | None = None
+    check: bool = False
+    extra_vars: dict[str, str] = Field(default_factory=dict, description="not for secrets")
+    known_hosts: str | None = None
+    forks: int = Field(default=16, ge=1, le=256)
+
+
 class DaemonConfig(Frozen):
     """Everything the daemon can be told; paths are relative to the working directory."""
 
@@ -78,6 +91,8 @@ class DaemonConfig(Frozen):
     collect: CollectConfig = CollectConfig()
     audit: AuditConfig = AuditConfig()
     pki: PkiConfig = PkiConfig()
+    playbooks: tuple[PlaybookJobConfig, ...] = ()
+    """Scheduled playbooks (artifacts and backups under the state directory)."""
     origin: OriginField = None
 
     def state_path(self, environ: Mapping[str, str] | None = None) -> Path:

@@ -26,12 +26,14 @@ from egovops.daemon import systemd
 from egovops.daemon.config import DaemonConfig, load_daemon_config
 from egovops.daemon.http import MetricsServer, parse_listen
 from egovops.daemon.jobs import JOBS, JobContext, initial_state
+from egovops.daemon.playbook_job import PlaybookResults, playbook_jobs
 from egovops.daemon.scheduler import Job, Scheduler
 from egovops.errors import UsageError
 from egovops.fsio import write_atomic
 from egovops.metrics.collectors import build_registry
 from egovops.metrics.plan import Plan, duration_seconds
 from egovops.metrics.planfile import load_plan
+from egovops.metrics.playbooks import PlaybookCollector
 from egovops.metrics.state import JobStats, SiteState, StateStore
 
 log = logging.getLogger("egovops.daemon")
@@ -96,10 +98,12 @@ class Daemon:
         self.ctx = JobContext(site=site, config=self.config, store=self.store,
                               plan=_plan(self.config), environ=self.environ)
         self.store.apply(lambda s: initial_state(self.ctx, s))
+        self.stop_requested = threading.Event()
+        self.playbook_results = PlaybookResults()
         self.scheduler = Scheduler(self._jobs(), self.store, on_finish=self._finished)
         self.registry = build_registry(self.store.get, jobs=True)
+        self.registry.register(PlaybookCollector(self.playbook_results))
         self.server: MetricsServer | None = None
-        self.stop_requested = threading.Event()
         self.reload_requested = threading.Event()
         self.wake = threading.Event()
         self._save_lock = threading.Lock()
@@ -115,6 +119,8 @@ class Daemon:
             # past the next one
             jitter = min(float(duration_seconds(cfg.jitter)), interval / 2)
             jobs.append(Job(name, partial(run, self.ctx), interval, jitter))
+        jobs += playbook_jobs(self.ctx, self.config.playbooks, self.playbook_results,
+                              self.stop_requested)
         return jobs
 
     def _finished(self, _job: str) -> None:
