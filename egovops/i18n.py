@@ -338,7 +338,6 @@ CATALOG: dict[str, dict[Lang, str]] = {
     # metrics (egovops metrics …, egovops audit … --textfile)
     "metrics.textfile": {"en": "metrics written for node_exporter: {path}",
                          "zh": "已写入 node_exporter 指标文件：{path}"},
-<<<<<<< HEAD
     # MLPS 2.0 worksheet (egovops audit mlps …)
     "mlps.state.pass": {"en": "compliant", "zh": "符合"},
     "mlps.state.partial": {"en": "partly compliant", "zh": "部分符合"},
@@ -479,7 +478,6 @@ CATALOG: dict[str, dict[Lang, str]] = {
     "fw.uncertain_rule": {"en": "unproven: the deciding rule has a condition the model cannot "
                                 "express ({reason})",
                           "zh": "未经证明：决定该报文的规则含有模型无法表达的条件（{reason}）"},
-=======
     # playbooks (egovops playbook …, egovops config …)
     "playbook.list.title": {"en": "Playbooks ({count})", "zh": "剧本（{count} 个）"},
     "playbook.col.name": {"en": "name", "zh": "名称"},
@@ -526,7 +524,6 @@ CATALOG: dict[str, dict[Lang, str]] = {
                          "zh": "{device}：这两个版本之间没有变化"},
     "audit.revision": {"en": "auditing the configurations of revision {rev} ({path})",
                        "zh": "正在审计版本 {rev} 的配置（{path}）"},
->>>>>>> playbooks
 }
 
 
