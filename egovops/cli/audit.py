@@ -149,6 +149,9 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
                          f"[bold]{escape(f.title)}[/]  {escape(f.origin)}", highlight=False,
                          soft_wrap=True)
             st.out.print(f"    {escape(f.evidence)}", highlight=False, soft_wrap=True)
+            if f.unproven:
+                st.out.print(f"    [yellow]{escape(t('audit.unproven', why=f.unproven))}[/]",
+                             highlight=False, soft_wrap=True)
             st.out.print(f"    → {escape(f.remediation)}  [dim]{escape(f.id)}[/]",
                          highlight=False, soft_wrap=True)
     else:
@@ -166,6 +169,12 @@ PolicyOpt = Annotated[Path, typer.Option(
 ConfigDirOpt = Annotated[Path | None, typer.Option(
     "--config-dir", help="take each device's configuration by file name from this folder "
     "(audit candidate configurations before deploying them)")]
+
+
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="all or nothing: any configuration construct egovops cannot model, and "
+    "any unreadable configuration, is an error (exit 2, every construct listed) instead of a "
+    "parse-unsupported or config-unreadable finding; for CI of candidate configurations")]
 
 
 SnapshotOpt = Annotated[Path | None, typer.Option(
@@ -195,6 +204,7 @@ def firewall(
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
     snapshot: SnapshotOpt = None,
+    strict: StrictOpt = False,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
@@ -209,7 +219,7 @@ def firewall(
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
     snap = _snapshot(st, inv, snapshot, config_dir)
-    result = _waive(audit_firewall(inv, policy, config_dir, snap), inv, as_of)
+    result = _waive(audit_firewall(inv, policy, config_dir, snap, strict), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
 
 
@@ -219,6 +229,7 @@ def all_checks(
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
     snapshot: SnapshotOpt = None,
+    strict: StrictOpt = False,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
@@ -230,5 +241,5 @@ def all_checks(
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
     snap = _snapshot(st, inv, snapshot, config_dir)
-    result = _waive(audit_site(inv, policy, config_dir, snap), inv, as_of)
+    result = _waive(audit_site(inv, policy, config_dir, snap, strict), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)

@@ -14,8 +14,9 @@ PLATFORM_ALIASES = {"nft": "nftables", "nft-json": "nftables-json", "iptables-sa
 """Short names admins type for ``--platform``."""
 
 
-def read_ruleset(path: Path, platform: str | None = None) -> Ruleset:
-    """Parse the ruleset in ``path`` as ``platform`` (a format name or alias) or as detected."""
+def read_ruleset(path: Path, platform: str | None = None, strict: bool = False) -> Ruleset:
+    """Parse the ruleset in ``path`` as ``platform`` (a format name or alias) or as detected;
+    ``strict``: a construct the model cannot express is an error, not a parse warning."""
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -25,4 +26,4 @@ def read_ruleset(path: Path, platform: str | None = None) -> Ruleset:
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read ({exc.strerror})") from None
     fmt = PLATFORM_ALIASES.get(platform, platform) if platform else None
-    return parse_config(text, shown, fmt)
+    return parse_config(text, shown, fmt, strict=strict)

@@ -59,6 +59,9 @@ class Finding:
     """Clause of GB/T 22239-2019 (MLPS 2.0) the finding maps to."""
     zones: tuple[str, ...] = ()
     id: str = field(default="")
+    unproven: str = ""
+    """Non-empty when the finding rests on constructs the parser skipped or rules it could
+    only read in part: what it depends on. The finding may then be wrong either way."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -82,6 +85,10 @@ class ZoneReach:
     paths: tuple[tuple[str, ...], ...] = ()
     """For reach composed across several firewalls (``hook`` is then empty): the firewall
     sequences, one per alternative path, whose packets this entry unites."""
+    unproven: str = ""
+    """Non-empty when what passes depends on skipped constructs or uncertain rules: then
+    ``description`` is what *may* pass (the upper bound) and this says what is proved and
+    what it depends on. Empty: the description is exact (proved)."""
 
     @property
     def via(self) -> str:
@@ -92,7 +99,8 @@ class ZoneReach:
         return f"{self.device} ({self.hook})"
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target}: {self.description} via {self.via}"
+        text = f"{self.source} -> {self.target}: {self.description} via {self.via}"
+        return f"{text} (unproven: {self.unproven})" if self.unproven else text
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from egovops.model.findings import AuditResult, Finding
+from egovops.model.findings import AuditResult, Finding, ZoneReach
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON data."""
-    return {
+    """One finding as JSON data (``unproven`` only when it is)."""
+    data: dict[str, Any] = {
         "id": finding.id,
         "check": finding.check,
         "severity": finding.severity.label,
@@ -21,6 +21,20 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "mlps": finding.mlps,
         "zones": list(finding.zones),
     }
+    if finding.unproven:
+        data["unproven"] = finding.unproven
+    return data
+
+
+def reach_json(reach: ZoneReach) -> dict[str, Any]:
+    """One zone reach entry as JSON data (``unproven`` only when it is)."""
+    data: dict[str, Any] = {
+        "source": reach.source, "target": reach.target, "device": reach.device,
+        "hook": reach.hook, "packets": reach.description, "size": reach.size,
+        "example": reach.example, "paths": [list(p) for p in reach.paths]}
+    if reach.unproven:
+        data["unproven"] = reach.unproven
+    return data
 
 
 def result_json(result: AuditResult) -> dict[str, Any]:
@@ -30,10 +44,5 @@ def result_json(result: AuditResult) -> dict[str, Any]:
         "checks": list(result.checks),
         "findings": [finding_json(f) for f in result.findings],
         "waived": [finding_json(f) for f in result.waived],
-        "reach": [
-            {"source": r.source, "target": r.target, "device": r.device, "hook": r.hook,
-             "packets": r.description, "size": r.size, "example": r.example,
-             "paths": [list(p) for p in r.paths]}
-            for r in result.reach
-        ],
+        "reach": [reach_json(r) for r in result.reach],
     }

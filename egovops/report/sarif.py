@@ -77,6 +77,7 @@ class SarifReporter:
                     "remediation": f.remediation,
                     "mlps": f.mlps,
                     "zones": list(f.zones),
+                    **({"unproven": f.unproven} if f.unproven else {}),
                 },
             }
             for f in result.findings

@@ -363,7 +363,7 @@ class IptablesParser:
             log.add(table.line, f"table *{table.name} has no COMMIT", "syntax")
             chains.extend(self._commit(table, file, log))
         log.raise_if_any()
-        return Ruleset(tuple(chains), FORMAT, file)
+        return Ruleset(tuple(chains), FORMAT, file, skipped=tuple(log.skipped))
 
     @staticmethod
     def _section(lines: list[str], start: int) -> list[str]:

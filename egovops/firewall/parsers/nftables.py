@@ -310,7 +310,7 @@ class NftablesParser:
                 if chain is not None:
                     chains.append(chain)
         log.raise_if_any()
-        return Ruleset(tuple(chains), FORMAT, file, objects)
+        return Ruleset(tuple(chains), FORMAT, file, objects, skipped=tuple(log.skipped))
 
     # -- structure: tables, sets, chains ---------------------------------------------------------
 

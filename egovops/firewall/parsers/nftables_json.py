@@ -279,7 +279,8 @@ class NftablesJsonParser:
         objects = {f"{family} {table} @{name}": tuple(_show(e) for e in elements)
                    for (family, table), table_sets in sets.items()
                    for name, elements in table_sets.items()}
-        return Ruleset(tuple(c for c in result if c is not None), FORMAT, file, objects)
+        return Ruleset(tuple(c for c in result if c is not None), FORMAT, file, objects,
+                       skipped=tuple(log.skipped))
 
     @staticmethod
     def _read_set(body: dict[str, Any], table: tuple[str, str],
