@@ -54,7 +54,7 @@ from egovops.firewall.model import (
     Ruleset,
     Skipped,
 )
-from egovops.firewall.packetset import HeaderSpace, PacketSet
+from egovops.firewall.packetset import HeaderSpace, Packet, PacketSet
 from egovops.firewall.ruleset_file import read_ruleset
 from egovops.model.findings import Finding, Severity, ZoneReach
 from egovops.model.inventory import Device, DeviceRole, Flow, Inventory, Service, Zone, ZoneKind
@@ -401,8 +401,7 @@ def parse_unsupported(inv: Inventory, device: Device, skip: Skipped, taints: boo
         evidence=f"{skip.source}: {skip.construct}{rule}: {skip.reason}; {bends}{scope}",
         remediation="express the construct in a form egovops models, or confirm by hand what "
         "it decides (audit candidates with --strict to refuse such files)",
-        mlps=MLPS_ACCESS, zones=tuple(device_zones(device)),
-        unproven="" if skip.bound is Bound.NONE else bends)
+        mlps=MLPS_ACCESS, zones=tuple(device_zones(device)))
 
 
 def _filters_nothing(ruleset: Ruleset) -> bool:
@@ -507,7 +506,7 @@ def unproven_note(upper: PacketSet, lower: PacketSet, doubt: str) -> str:
     if (upper - lower).is_empty:
         return ""
     proved = "nothing" if lower.is_empty else lower.describe()
-    return f"may pass: the description; proved: {proved}; {doubt}"
+    return f"the packets shown may pass (upper bound), proved: {proved}; {doubt}"
 
 
 @dataclass
@@ -552,6 +551,22 @@ class FirewallAudit:
             origin=origin or str(gw.device.origin or ""), mlps=self.policy.mlps.get(check, ""),
             zones=zones, unproven=unproven or gw.tainted,
         ))
+
+    @staticmethod
+    def _decider(gw: GatewayRuleset, chains: Sequence[FlatChain], example: Packet | None,
+                 policy: str) -> tuple[str, str]:
+        """(evidence suffix, origin) naming what accepts ``example`` in the first chain of a
+        hook: its rule (uncertain rules read for the upper bound), ``policy`` for the default
+        policy, or the skipped construct of a tainted device when the rules would not."""
+        if example is None:
+            return policy, ""
+        rule, action = decide(chains[0], example, Bound.UPPER)
+        if action is not Action.ACCEPT and gw.taint:
+            return (f"; not accepted by the rules read, but a skipped construct may accept it "
+                    f"({gw.taint[0].source})", str(gw.taint[0].source))
+        if rule is None:
+            return policy, ""
+        return f"; decided by {rule}", str(rule.source)
 
     @staticmethod
     def _doubt(gw: GatewayRuleset, proven: PacketSet) -> str:
@@ -694,16 +709,13 @@ class FirewallAudit:
                         continue
                     proven = lower & gw.space.from_match(from_zone) & wanted
                     example = (proven if not proven.is_empty else hit).example()
-                    rule, _ = (decide(chains[0], example, Bound.UPPER) if example
-                               else (None, Action.ACCEPT))
+                    by, where = self._decider(gw, chains, example, "; by the default policy")
                     self._add("firewall.risky-service", risky.level, gw,
                               f"{hook}:{zone}:{risky.name}",
                               f"{risky.name} reachable from {zone} ({hook})",
-                              f"accepted: {hit.describe()}; e.g. {example}"
-                              + (f"; decided by {rule}" if rule else "; by the default policy"),
+                              f"accepted: {hit.describe()}; e.g. {example}{by}",
                               f"block {risky.name} from {zone}: {risky.reason}".rstrip(": "),
-                              str(rule.source) if rule else "", zones=(zone,),
-                              unproven=self._doubt(gw, proven))
+                              where, zones=(zone,), unproven=self._doubt(gw, proven))
 
     def _management_plane(self, gw: GatewayRuleset) -> None:
         mgmt_zone = self.inventory.zone_by_id.get(self.policy.management_zone)
@@ -738,16 +750,14 @@ class FirewallAudit:
                 continue
             proven = lower & scope
             example = (proven if not proven.is_empty else hit).example()
-            rule, _ = (decide(chains[0], example, Bound.UPPER) if example
-                       else (None, Action.ACCEPT))
+            by, where = self._decider(gw, chains, example, "; by the default policy")
             self._add("firewall.management-plane", Severity.HIGH, gw, f"{hook}:mgmt",
                       # one finding per hook: the packets and the deciding rule are the evidence
                       f"management plane reachable from outside the management zone ({hook})",
-                      f"accepted: {hit.describe()}; e.g. {example}"
-                      + (f"; decided by {rule}" if rule else "; by the default policy"),
+                      f"accepted: {hit.describe()}; e.g. {example}{by}",
                       f"allow management services only from the {self.policy.management_zone} "
                       "zone (bastion host); use ssh/https, never telnet or http",
-                      str(rule.source) if rule else "", unproven=self._doubt(gw, proven))
+                      where, unproven=self._doubt(gw, proven))
 
     def _blocked(self, gw: GatewayRuleset, flow_set: PacketSet, accepted: PacketSet,
                  zone: str) -> PacketSet | None:
@@ -813,15 +823,13 @@ class FirewallAudit:
                     if not undeclared.is_empty:
                         proven = (lower & pair) - declared
                         example = (proven if not proven.is_empty else undeclared).example()
-                        rule, _ = (decide(chains[0], example, Bound.UPPER) if example
-                                   else (None, Action.ACCEPT))
+                        by, where = self._decider(gw, chains, example, "")
                         self._add("firewall.undeclared-flow", Severity.MEDIUM, gw,
                                   f"{hook}:{a}->{b}", f"undeclared flow {a} -> {b} ({hook})",
                                   f"allowed but not declared: {undeclared.describe()}; "
-                                  f"e.g. {example}"
-                                  + (f"; decided by {rule}" if rule else ""),
+                                  f"e.g. {example}{by}",
                                   "declare the flow in the inventory's flows if it is "
-                                  "intended, else block it", str(rule.source) if rule else "",
+                                  "intended, else block it", where,
                                   zones=(a, b), unproven=self._doubt(gw, proven))
                 if paired is not None:
                     # zone-pair firewalls drop what crosses zones without a policy
