@@ -103,3 +103,24 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "&lt;b&gt;" in html and "10.20.9.9 &amp; more" in html
     assert "网络安全审计报告 — 测试区" in html
     assert "严重" in html
+
+
+def test_unproven_reach_and_findings_are_shown_and_proved_ones_unchanged() -> None:
+    from egovops.model.findings import ZoneReach
+
+    doubt = "proved: nothing; depends on gw.nft:4 meta mark 0x10 accept (skipped)"
+    reach = (ZoneReach("outer", "dmz", "gw", "forward", "tcp/443 from any to any", 1, "",
+                       unproven=doubt),
+             ZoneReach("dmz", "outer", "gw", "forward", "tcp/53 from any to any", 1, ""))
+    finding = Finding(check="firewall.risky-service", severity=Severity.HIGH, title="t",
+                      subject="s", evidence="e", remediation="r", unproven=doubt)
+    result = AuditResult(findings=(finding,), checks=("firewall.risky-service",), reach=reach)
+    data = result_json(result)
+    assert data["findings"][0]["unproven"] == doubt
+    assert data["reach"][0]["unproven"] == doubt and "unproven" not in data["reach"][1]
+    assert "unproven" not in result_json(AuditResult(findings=(), checks=()))
+    html = REPORTERS["html"].render(result, _ctx("zh"))
+    assert html.count("未经证明：") == 2 and "meta mark 0x10" in html
+    sarif = json.loads(REPORTERS["sarif"].render(result, _ctx()))
+    assert sarif["runs"][0]["results"][0]["properties"]["unproven"] == doubt
+    assert str(reach[0]).endswith(f"(unproven: {doubt})")
