@@ -524,6 +524,31 @@ CATALOG: dict[str, dict[Lang, str]] = {
                          "zh": "{device}：这两个版本之间没有变化"},
     "audit.revision": {"en": "auditing the configurations of revision {rev} ({path})",
                        "zh": "正在审计版本 {rev} 的配置（{path}）"},
+    # fail-closed audits and parse warnings (#12)
+    "audit.unproven": {"en": "unproven: {why}", "zh": "未经证明：{why}"},
+    "fw.skipped": {
+        "en": "{count} construct(s) skipped (parse warnings; results that depend on them are "
+        "unproven, --strict makes them errors):",
+        "zh": "跳过 {count} 处无法建模的配置（解析警告；依赖它们的结论均未经证明，"
+        "加 --strict 则作为错误）：",
+    },
+    "fw.skip_line": {"en": "{where}: {construct} — {reason} (bound: {bound})",
+                     "zh": "{where}：{construct} — {reason}（影响方向：{bound}）"},
+    "fw.may_match": {
+        "en": "{verdict} or {other}: unproven, {source} [{path}] {text} may match ({why})",
+        "zh": "{verdict} 或 {other}：未经证明，{source} [{path}] {text} 可能匹配（{why}）",
+    },
+    "fw.tainted": {
+        "en": "{verdict}: unproven, the verdict may differ because constructs were skipped "
+        "({why})",
+        "zh": "{verdict}：未经证明，因有配置被跳过，实际处理结果可能不同（{why}）",
+    },
+    "validate.config_missing": {
+        "en": "{where}: warning: device {device}: config file {path} does not exist (the "
+        "firewall audit will report it as firewall.config-unreadable)",
+        "zh": "{where}：警告：设备 {device} 的配置文件 {path} 不存在（防火墙审计将报告 "
+        "firewall.config-unreadable）",
+    },
 }
 
 

@@ -177,6 +177,43 @@ _FIREWALL: tuple[CheckSpec, ...] = (
 )
 
 _SNAPSHOT: tuple[CheckSpec, ...] = (
+    spec("firewall.config-missing", C, ["8.1.3.1 a)", "8.1.3.2 a)"], unverified=True,
+         about=("every boundary device has a configuration to audit",
+                "每台边界设备都有可审计的配置"),
+         title=("{device}: no configuration to audit (no config:)",
+                "{device}：没有可审计的配置（清单中无 config:）"),
+         evidence=("{role} on the boundary of {zones} has no config: in the inventory, so "
+                   "nothing it forwards is proven",
+                   "位于 {zones} 边界的 {role} 在清单中没有 config:，其转发的流量均未经证明"),
+         remediation=("save the device's configuration in the site folder and name it in "
+                      "config: (or audit what runs on it with --snapshot)",
+                      "将设备配置保存到站点目录并在 config: 中登记（或用 --snapshot 审计设备上实际运行的配置）")),
+    spec("firewall.config-unreadable", C, ["8.1.3.1 a)", "8.1.3.2 a)"], unverified=True,
+         about=("every boundary device's configuration can be read",
+                "每台边界设备的配置都能被读取"),
+         title=("{device}: configuration cannot be read, not audited",
+                "{device}：配置无法读取，未审计"),
+         evidence=("{summary}{problems}", "{summary}{problems}"),
+         remediation=("fix the file (or the device's platform) so that egovops reads it; until "
+                      "then nothing the device forwards is proven",
+                      "修正该文件（或设备的平台）使 egovops 能够读取；在此之前该设备转发的流量均未经证明")),
+    spec("firewall.config-empty", C, ["8.1.3.2 a)"],
+         about=("no boundary device holds an empty ruleset", "没有边界设备的规则集为空"),
+         title=("{device}: configuration holds no ruleset: it filters nothing",
+                "{device}：配置中没有规则集，不过滤任何流量"),
+         evidence=("{file}: {why}", "{file}：{why}"),
+         remediation=("save the device's real configuration (with its ACLs, security policy or "
+                      "chains); an empty ruleset forwards every packet",
+                      "保存设备的真实配置（含 ACL、安全策略或链）；空规则集会转发所有报文")),
+    spec("firewall.parse-unsupported", L, ["8.1.3.2 a)"], unverified=True,
+         about=("every construct of the configurations is modelled",
+                "配置中的每个语句都能被模型表达"),
+         title=("{device}: construct skipped: {construct}", "{device}：跳过无法建模的配置：{construct}"),
+         evidence=("{where}: {construct}{rule}: {reason}; {bends}{scope}",
+                   "{where}：{construct}{rule}：{reason}；{bends}{scope}"),
+         remediation=("express the construct in a form egovops models, or confirm by hand what "
+                      "it decides (audit candidates with --strict to refuse such files)",
+                      "改写为 egovops 能建模的形式，或人工确认其处理结果（审计候选配置时加 --strict 参数即拒绝此类文件）")),
     spec("firewall.snapshot-missing", H, ["8.1.3.2 a)"], unverified=True,
          about=("every gateway's running ruleset was collected and audited",
                 "每台网关的运行规则都已采集并审计"),
@@ -191,9 +228,8 @@ _SNAPSHOT: tuple[CheckSpec, ...] = (
          about=("no gateway runs an empty ruleset", "没有网关运行空规则集"),
          title=("{device}: running ruleset is empty: it filters nothing",
                 "{device}：运行中的规则集为空，不过滤任何流量"),
-         evidence=("{file} has no base chain, so every packet is forwarded (the saved {config} "
-                   "is not what runs)",
-                   "{file} 没有基础链，所有报文都被转发（保存的 {config} 并非实际运行的配置）"),
+         evidence=("{file} has no base chain, so every packet is forwarded{saved}",
+                   "{file} 没有基础链，所有报文都被转发{saved}"),
          remediation=("load the reviewed configuration onto the device (nft -f / iptables-restore "
                       "/ the vendor's commit) and collect again",
                       "将审核过的配置加载到设备（nft -f / iptables-restore / 厂商的提交命令）后重新采集")),
@@ -343,6 +379,22 @@ PHRASES: dict[str, Text] = {k: Text(*v) for k, v in {
     # generic pieces
     "decided-by": ("; decided by {rule}", "；由 {rule} 决定"),
     "by-default-policy": ("; by the default policy", "；由默认策略决定"),
+    "saved-not-running": (" (the saved {config} is not what runs)",
+                          "（保存的 {config} 并非实际运行的配置）"),
+    "bends-lower": ("it may accept packets: the proven reach is a lower bound",
+                    "它可能接受报文：已证明的可达范围是下界"),
+    "bends-upper": ("it may deny packets: the proven reach is an upper bound",
+                    "它可能拒绝报文：已证明的可达范围是上界"),
+    "bends-both": ("it may accept or deny packets: the reach is unproven both ways",
+                   "它可能接受也可能拒绝报文：可达范围在两个方向上都未经证明"),
+    "bends-none": ("it decides no verdict", "它不决定处理结果"),
+    "scope-taints": ("; no rule stands for it, so every result of the device is unproven",
+                     "；没有规则代表它，因此该设备的所有结论均未经证明"),
+    "scope-rule": ("; its rule is evaluated both ways (unproven results)",
+                   "；其所在规则按匹配与不匹配两种情况计算（结论未经证明）"),
+    "skipped-may-accept": ("; not accepted by the rules read, but a skipped construct may "
+                           "accept it ({where})",
+                           "；已读取的规则不接受，但被跳过的配置可能接受（{where}）"),
     "example": ("; example: {packet}", "；示例报文：{packet}"),
     "and-more": (" and {count} more", " 等，另有 {count} 条"),
     "any": ("any", "任意地址"),

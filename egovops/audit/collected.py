@@ -25,8 +25,11 @@ Rules (each device of the inventory):
   There is no fall-back to the saved file.
 * ``config:`` set, the collected ruleset has no base chain (``nft flush ruleset``) →
   ``firewall.snapshot-empty``: critical for a zone's declared gateway, else high.
-* ``config:`` set, the collected ruleset cannot be read → :class:`ConfigError` listing every
-  problem with the snapshot file's ``file:line`` (exit 2), as for saved files.
+* ``config:`` set (or a boundary device, :func:`~egovops.audit.firewall.boundary_devices`), the
+  collected ruleset cannot be read → ``firewall.config-unreadable`` listing every problem with
+  the snapshot file's ``file:line``; the other devices are still audited, as for saved files.
+* a boundary device without ``config:`` of which nothing was collected →
+  ``firewall.config-missing``. Constructs skipped while reading → ``firewall.parse-unsupported``.
 * no ``config:``, a ruleset collected with at least one base chain → audited like the others
   (it is a firewall that exists) and said so by an info finding ``firewall.snapshot-only``; if
   it cannot be read, that finding is low and says why. A collected ruleset without base chains
@@ -41,7 +44,13 @@ import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from egovops.audit.firewall import GatewayRuleset, gateway_ruleset
+from egovops.audit.firewall import (
+    GatewayRuleset,
+    audit_ruleset,
+    boundary_devices,
+    config_missing,
+    config_unreadable,
+)
 from egovops.audit.registry import finding_of, phrase
 from egovops.collect.snapshot import Snapshot, config_path
 from egovops.errors import ConfigError, Problem, UsageError, display_path
@@ -104,7 +113,7 @@ def with_listing_lines(ruleset: Ruleset, listing: Ruleset) -> Ruleset:
     return replace(ruleset, chains=chains)
 
 
-def _read(snap: Snapshot, device: Device) -> tuple[Ruleset, Path] | None:
+def _read(snap: Snapshot, device: Device, strict: bool = False) -> tuple[Ruleset, Path] | None:
     """The device's collected ruleset and its file, or ``None`` when none was collected.
 
     Raises :class:`ConfigError` when the chosen file cannot be read.
@@ -113,7 +122,7 @@ def _read(snap: Snapshot, device: Device) -> tuple[Ruleset, Path] | None:
         path = config_path(snap.path, device.id, name)
         if not path.is_file():
             continue
-        ruleset = read_ruleset(path, fmt)
+        ruleset = read_ruleset(path, fmt, strict=strict)
         if fmt == "nftables-json":
             listing = config_path(snap.path, device.id, "nftables")
             if listing.is_file() and any(not r.source.line for c in ruleset.chains
@@ -125,15 +134,19 @@ def _read(snap: Snapshot, device: Device) -> tuple[Ruleset, Path] | None:
     return None
 
 
-def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
-    """Every device's ruleset from ``snap`` under the rules of the module docstring."""
+def load_snapshot_rulesets(inv: Inventory, snap: Snapshot,
+                           strict: bool = False) -> SnapshotRulesets:
+    """Every device's ruleset from ``snap`` under the rules of the module docstring
+    (``strict``: a skipped construct makes the ruleset unreadable)."""
     if snap.site != inv.site.id:
         raise UsageError(f"snapshot {display_path(snap.path)} is of site {snap.site!r}, the "
                          f"inventory of {inv.site.id!r}")
     gateway_ids = {g for z in inv.zones for g in z.gateways}
+    boundary = {d.id for d in boundary_devices(inv)}
     where = display_path(snap.path)
     findings: list[Finding] = []
     problems: list[Problem] = []
+    """With ``strict``: every problem of every unreadable ruleset (then raised together)."""
     loaded: list[GatewayRuleset] = []
 
     def add(check: str, severity: Severity, device: Device, origin: str = "",
@@ -145,10 +158,12 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
     for device in inv.devices:
         entry = snap.devices.get(device.id)
         try:
-            read = _read(snap, device) if device.id in snap.facts else None
+            read = _read(snap, device, strict) if device.id in snap.facts else None
         except ConfigError as exc:
-            if device.config is not None:
+            if strict:
                 problems.extend(exc.problems or [Problem(where, 0, 0, exc.summary, "config")])
+            elif device.config is not None or device.id in boundary:
+                findings.append(config_unreadable(inv, device, where, exc))
             else:
                 first = exc.problems[0] if exc.problems else None
                 add("firewall.snapshot-only", Severity.LOW, device,
@@ -159,6 +174,8 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
             continue
         if read is None:
             if device.config is None:
+                if device.id in boundary:
+                    findings.append(config_missing(inv, device))
                 continue
             why: Phrase
             if entry is None:
@@ -177,24 +194,29 @@ def load_snapshot_rulesets(inv: Inventory, snap: Snapshot) -> SnapshotRulesets:
             continue
         ruleset, path = read
         if not ruleset.base_chains:
-            if device.config is None:
+            if device.config is None and device.id not in boundary:
                 continue  # collected, filters nothing: not a firewall
             add("firewall.snapshot-empty",
                 Severity.CRITICAL if device.id in gateway_ids else Severity.HIGH, device,
-                display_path(path), file=display_path(path), config=device.config)
+                display_path(path), file=display_path(path),
+                saved=phrase("saved-not-running", config=device.config) if device.config else "")
             continue
         try:
-            loaded.append(gateway_ruleset(inv, device, ruleset))
+            gw, found = audit_ruleset(inv, device, ruleset, display_path(path),
+                                      device.id in boundary)
         except ConfigError as exc:
-            problems.extend(exc.problems or [Problem(display_path(path), 0, 0, exc.summary,
-                                                     "config")])
+            findings.append(config_unreadable(inv, device, display_path(path), exc))
             continue
+        findings.extend(found)
+        if gw is None:
+            continue
+        loaded.append(gw)
         if device.config is None:
             add("firewall.snapshot-only", Severity.INFO, device, display_path(path),
                 what=phrase("snapshot-only-audited"),
                 why=phrase("snapshot-only-why", file=display_path(path)),
                 fix=phrase("snapshot-only-fix"))
     if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in collected device configurations",
-                          problems)
+        raise ConfigError(f"{len(problems)} problem(s) in collected device configurations "
+                          "(--strict)", problems)
     return SnapshotRulesets(snap.path, tuple(loaded), tuple(findings))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from egovops.audit.base import AuditContext, Check
 from egovops.audit.registry import finding
-from egovops.errors import UsageError
+from egovops.errors import ConfigError, UsageError
 from egovops.model.findings import AuditResult, Finding
 from egovops.model.inventory import Inventory, Waiver
 
@@ -37,24 +37,31 @@ def _worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def audit_firewall(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
-                   snapshot: Snapshot | None = None,
+                   snapshot: Snapshot | None = None, strict: bool = False,
                    gateways_out: list[GatewayRuleset] | None = None) -> AuditResult:
     """The firewall audit of every saved configuration against the policy, with the proved
     zone reach (one gateway at a time, and composed along paths through several firewalls).
+
+    Fail closed: a boundary device whose configuration is missing, unreadable or empty, and
+    every construct a parser skipped, is a finding (the other devices are still audited);
+    reach and findings that depend on skipped or uncertain constructs say "unproven" (see
+    :mod:`egovops.audit.firewall`). With ``strict``, any skipped construct is an error instead
+    (:class:`ConfigError` listing every one, exit 2): all-or-nothing, for CI of candidates.
 
     With ``snapshot``, the rulesets are the ones collected from the devices (see
     :mod:`egovops.audit.collected`), and what the snapshot lacks is reported as findings.
     ``gateways_out``, when given, receives the gateways audited (for further checks).
     """
     from egovops.audit.firewall import (  # noqa: PLC0415 - BDD machinery only when needed
+        FAIL_CLOSED_CHECKS,
         FirewallAudit,
-        load_gateway_rulesets,
+        read_gateway_rulesets,
         zone_reach,
     )
     from egovops.audit.reach import composed_zone_reach  # noqa: PLC0415
     from egovops.load.policy import load_policy  # noqa: PLC0415 - import cycle
 
-    checks: tuple[str, ...] = FirewallAudit.CHECKS
+    checks: tuple[str, ...] = (*FirewallAudit.CHECKS, *FAIL_CLOSED_CHECKS)
     extra: tuple[Finding, ...] = ()
     if snapshot is not None:
         from egovops.audit import collected  # noqa: PLC0415
@@ -62,10 +69,14 @@ def audit_firewall(inv: Inventory, policy_dir: Path, config_dir: Path | None = N
         if config_dir is not None:
             raise UsageError("--snapshot and --config-dir exclude each other: audit either "
                              "what was collected or the candidate files")
-        found = collected.load_snapshot_rulesets(inv, snapshot)
+        found = collected.load_snapshot_rulesets(inv, snapshot, strict)
         gateways, extra, checks = found.gateways, found.findings, (*checks, *collected.CHECKS)
     else:
-        gateways = load_gateway_rulesets(inv, config_dir)
+        read = read_gateway_rulesets(inv, config_dir, strict)
+        if strict and read.problems:
+            raise ConfigError(f"{len(read.problems)} problem(s) in device configurations "
+                              "(--strict)", list(read.problems))
+        gateways, extra = read.gateways, read.findings
     if gateways_out is not None:
         gateways_out.extend(gateways)
     policy = load_policy(policy_dir, inv)
@@ -85,7 +96,7 @@ def audit_mlps(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
 
     isolated = run_checks((*ISOLATION_CHECKS, *ARCHITECTURE_CHECKS), AuditContext(inventory=inv))
     gateways: list[GatewayRuleset] = []
-    walled = audit_firewall(inv, policy_dir, config_dir, snapshot, gateways)
+    walled = audit_firewall(inv, policy_dir, config_dir, snapshot, gateways_out=gateways)
     settings = device_settings.device_settings(gateways)
     return AuditResult(
         findings=_worst_first((*isolated.findings, *walled.findings, *settings)),
@@ -94,7 +105,8 @@ def audit_mlps(inv: Inventory, policy_dir: Path, config_dir: Path | None = None,
 
 
 def audit_site(inv: Inventory, policy_dir: Path | None = None,
-               config_dir: Path | None = None, snapshot: Snapshot | None = None) -> AuditResult:
+               config_dir: Path | None = None, snapshot: Snapshot | None = None,
+               strict: bool = False) -> AuditResult:
     """Isolation checks, plus the firewall audit when a policy folder is given: one result,
     worst findings first."""
     from egovops.audit.isolation import ISOLATION_CHECKS  # noqa: PLC0415 - import cycle
@@ -102,7 +114,7 @@ def audit_site(inv: Inventory, policy_dir: Path | None = None,
     isolated = run_checks(ISOLATION_CHECKS, AuditContext(inventory=inv))
     if policy_dir is None:
         return isolated
-    walled = audit_firewall(inv, policy_dir, config_dir, snapshot)
+    walled = audit_firewall(inv, policy_dir, config_dir, snapshot, strict)
     return AuditResult(findings=_worst_first((*isolated.findings, *walled.findings)),
                        checks=(*isolated.checks, *walled.checks), reach=walled.reach)
 

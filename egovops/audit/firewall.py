@@ -11,6 +11,23 @@ prefixes), it enters on one of D's interfaces in Z (when D declares any), and it
 zone is one that ``D.firewall_zones`` maps to Z (when D maps any). *To zone Z* is the same on
 the destination side.
 
+Fail closed. Every boundary device (:func:`boundary_devices`: a declared gateway of a zone, or
+a firewall, VPN gateway or router touching two zones) is audited or is a finding:
+``firewall.config-missing`` (no ``config:``), ``firewall.config-unreadable`` (the file cannot be
+opened or decoded, or breaks the vendor's grammar: only that device fails, the others are still
+audited), ``firewall.config-empty`` (an empty file, or a ruleset without a rule or a policy that
+filters). Constructs the parser skipped are ``firewall.parse-unsupported`` findings at their
+``file:line``. See :func:`read_gateway_rulesets`.
+
+Unproven. Uncertain rules (:attr:`~egovops.firewall.flatten.FlatRule.uncertain`) are read both
+ways: :meth:`GatewayRuleset.bounds` gives the largest and the smallest set of new connections a
+hook may accept. A skipped construct without a placeholder rule (:attr:`GatewayRuleset.taint`)
+bends the whole device: its bound ``lower`` or ``both`` makes the upper bound "everything the
+hook sees", ``upper`` or ``both`` the lower bound "nothing". Reach entries and findings whose
+result differs between the bounds say ``unproven`` (with what they depend on) instead of being
+proved; every finding about a tainted device is unproven. A device without skips and uncertain
+rules has equal bounds: the results are exact, as before.
+
 Chains. Base chains are grouped by hook. Forwarding hooks (``forward``, ACLs applied to
 interfaces, USG ``security-policy``, H3C zone pairs) carry traffic between zones: a packet gets
 through a hook when every base chain on it accepts it (netfilter semantics). ``input`` and
@@ -25,19 +42,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from egovops.audit.registry import finding_of, phrase, split_bilingual
-from egovops.errors import ConfigError, Problem
+from egovops.errors import ConfigError, Problem, display_path
 from egovops.firewall.analysis import AnomalyKind, analyze, decide, verdict_sets
 from egovops.firewall.flatten import FlatChain, flatten
-from egovops.firewall.model import Action, ConnState, IPNetwork, Match, PortRange, Ruleset
-from egovops.firewall.packetset import HeaderSpace, PacketSet
+from egovops.firewall.model import (
+    Action,
+    Bound,
+    ConnState,
+    IPNetwork,
+    Match,
+    PortRange,
+    Ruleset,
+    Skipped,
+)
+from egovops.firewall.packetset import HeaderSpace, Packet, PacketSet
 from egovops.firewall.ruleset_file import read_ruleset
 from egovops.model.findings import Finding, ParamValue, Severity, ZoneReach
-from egovops.model.inventory import Device, Flow, Inventory, Service, Zone, ZoneKind
+from egovops.model.inventory import Device, DeviceRole, Flow, Inventory, Service, Zone, ZoneKind
 from egovops.model.policy import FirewallPolicy
 
 MGMT_HOOK_SUFFIXES = ("vty-in", "ssh-in")
 IGNORED_HOOKS = frozenset({"output", "prerouting", "postrouting", "ingress", "egress"})
 PROTO_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
+FAIL_CLOSED_CHECKS = ("firewall.config-missing", "firewall.config-unreadable",
+                      "firewall.config-empty", "firewall.parse-unsupported")
+MLPS_BOUNDARY = "GB/T 22239-2019 8.1.3.1 边界防护"
+MLPS_ACCESS = "GB/T 22239-2019 8.1.3.2 访问控制"
+BOUNDARY_ROLES = frozenset({DeviceRole.FIREWALL, DeviceRole.VPN_GATEWAY, DeviceRole.ROUTER})
+MAX_CITED = 3
+"""Uncertain rules or skips an "unproven" note names before it says how many more."""
 
 
 def is_management_hook(hook: str) -> bool:
@@ -69,6 +102,45 @@ class GatewayRuleset:
     space: HeaderSpace
     zone_matches: dict[str, tuple[Match, Match]]
     """Zone id → (match "from this zone", match "to this zone") at this device."""
+    taint: tuple[Skipped, ...] = ()
+    """Skipped constructs no placeholder rule stands for (and that may change a verdict):
+    they bend every result of the device (see the module docstring)."""
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether any result of the device may be unproven (uncertain rules or a taint)."""
+        return bool(self.taint) or any(fr.uncertain for c in self.chains for fr in c.rules)
+
+    @property
+    def doubt(self) -> str:
+        """What the device's unproven results depend on, for reports ("" when nothing)."""
+        cited = [f"{s.source} {s.construct or s.reason} (skipped)" for s in self.taint]
+        cited += list(dict.fromkeys(fr.uncertain for c in self.chains for fr in c.rules
+                                    if fr.uncertain))
+        if not cited:
+            return ""
+        more = f" and {len(cited) - MAX_CITED} more" if len(cited) > MAX_CITED else ""
+        return "depends on " + "; ".join(cited[:MAX_CITED]) + more
+
+    @property
+    def tainted(self) -> str:
+        """The doubt of a tainted device ("" when it is not): all of its findings carry it."""
+        return self.doubt if self.taint else ""
+
+    def bounds(self, chains: Sequence[FlatChain], seen: PacketSet | None = None
+               ) -> tuple[PacketSet, PacketSet]:
+        """(upper, lower) bound of the new connections every chain of one hook accepts, within
+        ``seen`` (the packets the hook sees; default: all), taint included."""
+        within = self.space.universe if seen is None else seen
+        upper = self.accepted(chains, Bound.UPPER) & within
+        if not self.uncertain:
+            return upper, upper
+        lower = self.accepted(chains, Bound.LOWER) & within
+        if any(s.bound in (Bound.LOWER, Bound.BOTH) for s in self.taint):
+            upper = self.space.from_match(Match(states=frozenset({ConnState.NEW}))) & within
+        if any(s.bound in (Bound.UPPER, Bound.BOTH) for s in self.taint):
+            lower = self.space.empty
+        return upper, lower
 
     def hooks(
         self, predicate: Callable[[str], bool] = is_forwarding_hook
@@ -80,15 +152,17 @@ class GatewayRuleset:
                 grouped.setdefault(chain.hook, []).append(chain)
         return grouped
 
-    def accepted(self, chains: Sequence[FlatChain]) -> PacketSet:
-        """New connections every chain of one hook accepts.
+    def accepted(self, chains: Sequence[FlatChain], bound: Bound | None = None) -> PacketSet:
+        """New connections every chain of one hook accepts (for ``bound`` of the uncertain
+        rules, see :func:`~egovops.firewall.analysis.verdict_sets`; the taint is not applied
+        here, :meth:`bounds` does).
 
         Flows are judged by the connections they open: return traffic of an accepted connection
         (``ct state established,related``) is not a flow of its own.
         """
         result = self.space.from_match(Match(states=frozenset({ConnState.NEW})))
         for chain in chains:
-            result = result & chain_accepts(chain, self.space)
+            result = result & chain_accepts(chain, self.space, bound)
         return result
 
     def acl_binding(self, hook: str) -> tuple[str, tuple[str, ...]] | None:
@@ -142,10 +216,11 @@ class GatewayRuleset:
         return list(self.zone_matches)
 
 
-def chain_accepts(chain: FlatChain, space: HeaderSpace) -> PacketSet:
+def chain_accepts(chain: FlatChain, space: HeaderSpace, bound: Bound | None = None) -> PacketSet:
     """The packets one base chain lets on: those it accepts, and every packet of an address
-    family the chain does not see (an IPv4-only table leaves IPv6 unfiltered)."""
-    accepted = verdict_sets(chain, space).get(Action.ACCEPT, space.empty)
+    family the chain does not see (an IPv4-only table leaves IPv6 unfiltered); ``bound``
+    reads uncertain rules for the upper or lower bound."""
+    accepted = verdict_sets(chain, space, bound).get(Action.ACCEPT, space.empty)
     families = chain.families
     if families is None:
         return accepted
@@ -222,35 +297,168 @@ def gateway_ruleset(inv: Inventory, device: Device, ruleset: Ruleset) -> Gateway
     matches = [fr.rule.match for c in chains for fr in c.rules]
     matches += [m for c in chains for fr in c.rules for m in (*fr.guard, *fr.excluded)]
     matches += [m for pair in zm.values() for m in pair]
-    return GatewayRuleset(device, ruleset, chains, HeaderSpace.for_matches(matches), zm)
+    placed = {r.source for c in ruleset.chains for r in c.rules if r.uncertain}
+    taint = tuple(s for s in ruleset.skipped
+                  if s.bound is not Bound.NONE and s.source not in placed)
+    return GatewayRuleset(device, ruleset, chains, HeaderSpace.for_matches(matches), zm, taint)
 
 
-def load_gateway_rulesets(
-    inv: Inventory, config_dir: Path | None = None
-) -> tuple[GatewayRuleset, ...]:
-    """Parse every device's saved ``config``; all unreadable files are reported together.
+def device_zones(device: Device) -> list[str]:
+    """Zones a device touches: its home zone, its interfaces' zones and the zones its vendor
+    zones map to, in that order, each once."""
+    found = [device.zone, *(i.zone or device.zone for i in device.interfaces),
+             *device.firewall_zones.values()]
+    return list(dict.fromkeys(found))
+
+
+def boundary_devices(inv: Inventory) -> list[Device]:
+    """Devices on a zone boundary, which the firewall audit must read: every declared gateway
+    of a zone, and every firewall, VPN gateway and router that touches two zones or more. A
+    data diode is a declared one-way device, not a ruleset; it is not among them."""
+    gateways = {g for z in inv.zones for g in z.gateways}
+    return [d for d in inv.devices if d.role is not DeviceRole.DATA_DIODE and (
+        d.id in gateways or (d.role in BOUNDARY_ROLES and len(device_zones(d)) > 1))]
+
+
+def boundary_severity(inv: Inventory, device: Device) -> Severity:
+    """Critical for a device on a boundary of the inner network or the internet (it touches
+    such a zone, or is its declared gateway), high elsewhere."""
+    critical = {ZoneKind.INNER, ZoneKind.INTERNET}
+    for zone in inv.zones:
+        if zone.kind in critical and (zone.id in device_zones(device)
+                                      or device.id in zone.gateways):
+            return Severity.CRITICAL
+    return Severity.HIGH
+
+
+@dataclass(frozen=True)
+class GatewaysRead:
+    """What :func:`read_gateway_rulesets` read, and what it could not read as findings."""
+
+    gateways: tuple[GatewayRuleset, ...]
+    findings: tuple[Finding, ...]
+    problems: tuple[Problem, ...] = ()
+    """Every problem of the unreadable files (the findings cite them too)."""
+
+
+def _device_finding(inv: Inventory, device: Device, check: str, origin: str,
+                    **params: ParamValue) -> Finding:
+    return finding_of(check, {"device": device.id, **params}, subject=f"{device.id}:config",
+                      severity=boundary_severity(inv, device),
+                      origin=origin or str(device.origin or ""), zones=device_zones(device))
+
+
+def config_missing(inv: Inventory, device: Device) -> Finding:
+    """``firewall.config-missing``: a boundary device without a saved configuration."""
+    return _device_finding(inv, device, "firewall.config-missing", "",
+                           role=device.role.value, zones=", ".join(device_zones(device)))
+
+
+def config_unreadable(inv: Inventory, device: Device, shown: str, error: ConfigError) -> Finding:
+    """``firewall.config-unreadable``: the file cannot be read or breaks the vendor grammar;
+    the evidence lists every problem with its ``file:line``."""
+    problems = "; ".join(f"{p.location()}: {p.message}" for p in error.problems)
+    first = error.problems[0].location() if error.problems else shown
+    return _device_finding(inv, device, "firewall.config-unreadable", first,
+                           summary=error.summary, problems=f": {problems}" if problems else "")
+
+
+def config_empty(inv: Inventory, device: Device, shown: str, why: str) -> Finding:
+    """``firewall.config-empty``: no rule and no filtering policy where a ruleset belongs."""
+    return _device_finding(inv, device, "firewall.config-empty", shown, file=shown, why=why)
+
+
+def parse_unsupported(inv: Inventory, device: Device, skip: Skipped, taints: bool) -> Finding:
+    """``firewall.parse-unsupported``: one skipped construct at its ``file:line``, with the way
+    it bends the proof. High (critical on an inner or internet boundary) when it taints the
+    whole device; low when a placeholder rule carries it; info when it decides nothing."""
+    scope: ParamValue
+    if skip.bound is Bound.NONE:
+        severity, scope = Severity.INFO, ""
+    elif taints:
+        severity = Severity.HIGH if boundary_severity(inv, device) is Severity.HIGH \
+            else Severity.CRITICAL
+        scope = phrase("scope-taints")
+    else:
+        severity, scope = Severity.LOW, phrase("scope-rule")
+    return finding_of(
+        "firewall.parse-unsupported",
+        {"device": device.id, "construct": (skip.construct or skip.reason)[:120],
+         "where": str(skip.source), "rule": f" (rule {skip.rule})" if skip.rule else "",
+         "reason": skip.reason, "bends": phrase(f"bends-{skip.bound.value}"), "scope": scope},
+        subject=f"{device.id}:{skip.source}:{skip.construct}", origin=str(skip.source),
+        severity=severity, zones=device_zones(device))
+
+
+def _filters_nothing(ruleset: Ruleset) -> bool:
+    """No rule anywhere and no base chain whose policy denies: nothing is filtered."""
+    return (not any(c.rules for c in ruleset.chains)
+            and not any(c.policy is not None and c.policy is not Action.ACCEPT
+                        for c in ruleset.base_chains)
+            and not ruleset.skipped)
+
+
+def audit_ruleset(inv: Inventory, device: Device, ruleset: Ruleset, shown: str,
+                  boundary: bool) -> tuple[GatewayRuleset | None, list[Finding]]:
+    """One parsed ruleset as an audited gateway plus its fail-closed findings: ``None`` and
+    ``firewall.config-empty`` for a boundary device whose ruleset filters nothing; one
+    ``firewall.parse-unsupported`` per skip. Raises :class:`ConfigError` on jump loops."""
+    if boundary and _filters_nothing(ruleset):
+        return None, [config_empty(inv, device, shown, "no rule and no policy that denies")]
+    gw = gateway_ruleset(inv, device, ruleset)
+    taint = set(gw.taint)
+    return gw, [parse_unsupported(inv, device, s, s in taint) for s in ruleset.skipped]
+
+
+def read_gateway_rulesets(inv: Inventory, config_dir: Path | None = None,
+                          strict: bool = False) -> GatewaysRead:
+    """Every device's saved ``config``, read fail-closed (see the module docstring).
 
     With ``config_dir``, each device's file is taken by name from that folder instead (to audit
-    a candidate set of configurations before they are deployed).
+    a candidate set of configurations before they are deployed). With ``strict``, a skipped
+    construct makes its file unreadable (every construct listed) instead of a warning.
     """
+    boundary = {d.id for d in boundary_devices(inv)}
+    findings: list[Finding] = []
     problems: list[Problem] = []
     loaded: list[GatewayRuleset] = []
     for device in inv.devices:
         if device.config is None:
+            if device.id in boundary:
+                findings.append(config_missing(inv, device))
             continue
         if config_dir is not None:
             path = config_dir / Path(device.config).name
         else:
             path = Path(inv.root) / device.config
+        shown = display_path(path)
         try:
-            loaded.append(gateway_ruleset(
-                inv, device, read_ruleset(path, device.platform_info.firewall_format)))
+            ruleset = read_ruleset(path, device.platform_info.firewall_format, strict=strict)
+            gw, found = audit_ruleset(inv, device, ruleset, shown, device.id in boundary)
         except ConfigError as exc:
-            problems.extend(exc.problems or [Problem(str(path), 0, 0, exc.summary, "config")])
+            if any(p.code == "empty-ruleset" for p in exc.problems) and not strict:
+                findings.append(config_empty(inv, device, shown, exc.problems[0].message))
+                continue
+            problems.extend(exc.problems or [Problem(shown, 0, 0, exc.summary, "config")])
+            findings.append(config_unreadable(inv, device, shown, exc))
             continue
-    if problems:
-        raise ConfigError(f"{len(problems)} problem(s) in device configurations", problems)
-    return tuple(loaded)
+        findings.extend(found)
+        if gw is not None:
+            loaded.append(gw)
+    return GatewaysRead(tuple(loaded), tuple(findings), tuple(problems))
+
+
+def load_gateway_rulesets(
+    inv: Inventory, config_dir: Path | None = None
+) -> tuple[GatewayRuleset, ...]:
+    """Parse every device's saved ``config``; all unreadable files are reported together
+    (a :class:`ConfigError`: for the probes, which need every gateway). The audit uses
+    :func:`read_gateway_rulesets`, which goes on without the unreadable ones."""
+    read = read_gateway_rulesets(inv, config_dir)
+    if read.problems:
+        raise ConfigError(f"{len(read.problems)} problem(s) in device configurations",
+                          list(read.problems))
+    return read.gateways
 
 
 def zone_reach(gateways: Iterable[GatewayRuleset]) -> list[ZoneReach]:
@@ -261,19 +469,30 @@ def zone_reach(gateways: Iterable[GatewayRuleset]) -> list[ZoneReach]:
     found: list[ZoneReach] = []
     for gw in gateways:
         for hook, chains in gw.hooks().items():
-            accepted = gw.accepted(chains) & gw.seen_by(hook)
+            upper, lower = gw.bounds(chains, gw.seen_by(hook))
             for a in gw.touching_zones():
                 for b in gw.touching_zones():
                     if a == b:
                         continue
-                    packets = (accepted & gw.space.from_match(gw.zone_matches[a][0])
-                               & gw.space.from_match(gw.zone_matches[b][1]))
+                    pair = (gw.space.from_match(gw.zone_matches[a][0])
+                            & gw.space.from_match(gw.zone_matches[b][1]))
+                    packets = upper & pair
                     if packets.is_empty:
                         continue
                     example = packets.example()
                     found.append(ZoneReach(a, b, gw.device.id, hook, packets.describe(),
-                                           packets.size(), str(example) if example else ""))
+                                           packets.size(), str(example) if example else "",
+                                           unproven=unproven_note(packets, lower & pair,
+                                                                  gw.doubt)))
     return found
+
+
+def unproven_note(upper: PacketSet, lower: PacketSet, doubt: str) -> str:
+    """"" when the bounds agree (proved), else what is proved and what it depends on."""
+    if (upper - lower).is_empty:
+        return ""
+    proved = "nothing" if lower.is_empty else lower.describe()
+    return f"the packets shown may pass (upper bound), proved: {proved}; {doubt}"
 
 
 @dataclass
@@ -309,14 +528,38 @@ class FirewallAudit:
     # -- helpers --------------------------------------------------------------------------
 
     def _add(self, check: str, severity: Severity, gw: GatewayRuleset, subject: str,
-             origin: str, zones: tuple[str, ...] = (), **params: ParamValue | int) -> None:
+             origin: str, zones: tuple[str, ...] = (), unproven: str = "",
+             **params: ParamValue | int) -> None:
         """A finding of registered ``check`` (see :mod:`egovops.audit.check_table`) about
-        ``gw``; the message parameters are the check's, ``device`` is added here."""
+        ``gw``; the message parameters are the check's, ``device`` is added here. Every
+        finding about a tainted device is unproven."""
         self.findings.append(finding_of(
             check, {"device": gw.device.id, **params}, subject=f"{gw.device.id}:{subject}",
             severity=severity, origin=origin or str(gw.device.origin or ""), zones=zones,
-            clauses=self.policy.mlps.get(check),
+            clauses=self.policy.mlps.get(check), unproven=unproven or gw.tainted,
         ))
+
+    @staticmethod
+    def _decider(gw: GatewayRuleset, chains: Sequence[FlatChain], example: Packet | None,
+                 policy: ParamValue) -> tuple[ParamValue, str]:
+        """(evidence suffix, origin) naming what accepts ``example`` in the first chain of a
+        hook: its rule (uncertain rules read for the upper bound), ``policy`` for the default
+        policy, or the skipped construct of a tainted device when the rules would not."""
+        if example is None:
+            return policy, ""
+        rule, action = decide(chains[0], example, Bound.UPPER)
+        if action is not Action.ACCEPT and gw.taint:
+            where = str(gw.taint[0].source)
+            return phrase("skipped-may-accept", where=where), where
+        if rule is None:
+            return policy, ""
+        return phrase("decided-by", rule=rule), str(rule.source)
+
+    @staticmethod
+    def _doubt(gw: GatewayRuleset, proven: PacketSet) -> str:
+        """"" when ``proven`` (the lower-bound part of a finding's packets) holds a packet,
+        else what the finding depends on."""
+        return "" if not proven.is_empty else gw.doubt
 
     def _untrusted(self, gw: GatewayRuleset) -> Iterator[tuple[str, Match]]:
         for zone in self.policy.untrusted_zones:
@@ -435,9 +678,9 @@ class FirewallAudit:
         if not untrusted:
             return
         for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
-            accepted = gw.accepted(chains) & gw.seen_by(hook)
+            upper, lower = gw.bounds(chains, gw.seen_by(hook))
             for zone, from_zone in untrusted:
-                source = accepted & gw.space.from_match(from_zone)
+                source = upper & gw.space.from_match(from_zone)
                 for risky in self.policy.risky_services:
                     wanted = gw.space.empty
                     for service in service_matches(risky.services):
@@ -445,15 +688,15 @@ class FirewallAudit:
                     hit = source & wanted
                     if hit.is_empty:
                         continue
-                    example = hit.example()
-                    rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+                    proven = lower & gw.space.from_match(from_zone) & wanted
+                    example = (proven if not proven.is_empty else hit).example()
+                    by, where = self._decider(gw, chains, example, phrase("by-default-policy"))
                     reason_zh, reason_en = split_bilingual(risky.reason)
                     self._add("firewall.risky-service", risky.level, gw,
-                              f"{hook}:{zone}:{risky.name}",
-                              str(rule.source) if rule else "", zones=(zone,),
+                              f"{hook}:{zone}:{risky.name}", where, zones=(zone,),
+                              unproven=self._doubt(gw, proven),
                               service=risky.name, zone=zone, hook=hook,
-                              packets=hit.describe(), example=str(example),
-                              decided=_decided(rule),
+                              packets=hit.describe(), example=str(example), decided=by,
                               reason=f": {reason_en}" if reason_en else "",
                               reason_zh=f"：{reason_zh}" if reason_zh else "")
 
@@ -477,22 +720,24 @@ class FirewallAudit:
             outside = outside & gw.space.from_match(Match(family=next(iter(families))))
         local = gw.space.from_match(Match(dst_zones=("local",)))
         for hook, chains in gw.hooks(lambda h: h not in IGNORED_HOOKS).items():
+            upper, lower = gw.bounds(chains)
             if is_management_hook(hook):
-                hit = gw.accepted(chains) & wanted & outside
+                scope = wanted & outside
             elif "local" in gw.space.zones.literals:
                 # zone-based firewalls: traffic to the device itself goes to zone 'local'
-                hit = gw.accepted(chains) & wanted & outside & local
+                scope = wanted & outside & local
             else:
                 continue
+            hit = upper & scope
             if hit.is_empty:
                 continue
-            example = hit.example()
-            rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+            proven = lower & scope
+            example = (proven if not proven.is_empty else hit).example()
+            by, where = self._decider(gw, chains, example, phrase("by-default-policy"))
             # one finding per hook: the packets and the deciding rule are the evidence
-            self._add("firewall.management-plane", Severity.HIGH, gw, f"{hook}:mgmt",
-                      str(rule.source) if rule else "", hook=hook, packets=hit.describe(),
-                      example=str(example), decided=_decided(rule),
-                      zone=self.policy.management_zone)
+            self._add("firewall.management-plane", Severity.HIGH, gw, f"{hook}:mgmt", where,
+                      unproven=self._doubt(gw, proven), hook=hook, packets=hit.describe(),
+                      example=str(example), decided=by, zone=self.policy.management_zone)
 
     def _blocked(self, gw: GatewayRuleset, flow_set: PacketSet, accepted: PacketSet,
                  zone: str) -> PacketSet | None:
@@ -526,7 +771,7 @@ class FirewallAudit:
         judges = []
         for hook, chains in gw.hooks().items():
             seen = gw.seen_by(hook)
-            judges.append((hook, chains, gw.accepted(chains) & seen, seen))
+            judges.append((hook, chains, *gw.bounds(chains, seen), seen))
         paired = gw.paired()
         for a in touching:
             for b in touching:
@@ -549,19 +794,21 @@ class FirewallAudit:
                     declared = declared | flow_set
                     if flow.required:
                         required.append((flow, flow_set))
-                for hook, chains, accepted, seen in judges:
+                for hook, chains, upper, lower, seen in judges:
                     for flow, flow_set in required:
-                        self._required(gw, flow, flow_set, accepted | (pair - seen), a, b,
-                                       hook, hook)
-                    undeclared = (accepted & pair) - declared
+                        self._required(gw, flow, flow_set, upper | (pair - seen), a, b,
+                                       hook, hook,
+                                       lower | (pair - seen) if gw.uncertain else None)
+                    undeclared = (upper & pair) - declared
                     if not undeclared.is_empty:
-                        example = undeclared.example()
-                        rule, _ = decide(chains[0], example) if example else (None, Action.ACCEPT)
+                        proven = (lower & pair) - declared
+                        example = (proven if not proven.is_empty else undeclared).example()
+                        by, where = self._decider(gw, chains, example, "")
                         self._add("firewall.undeclared-flow", Severity.MEDIUM, gw,
-                                  f"{hook}:{a}->{b}", str(rule.source) if rule else "",
-                                  zones=(a, b), source=a, target=b, hook=hook,
-                                  packets=undeclared.describe(), example=str(example),
-                                  decided=phrase("decided-by", rule=rule) if rule else "")
+                                  f"{hook}:{a}->{b}", where, zones=(a, b),
+                                  unproven=self._doubt(gw, proven), source=a, target=b,
+                                  hook=hook, packets=undeclared.describe(),
+                                  example=str(example), decided=by)
                 if paired is not None:
                     # zone-pair firewalls drop what crosses zones without a policy
                     for flow, flow_set in required:
@@ -569,14 +816,19 @@ class FirewallAudit:
                                        phrase("no-zone-pair-policy"))
 
     def _required(self, gw: GatewayRuleset, flow: Flow, flow_set: PacketSet,
-                  passing: PacketSet, a: str, b: str, key: str, why: ParamValue) -> None:
+                  passing: PacketSet, a: str, b: str, key: str, why: ParamValue,
+                  passing_lower: PacketSet | None = None) -> None:
         """A finding when the required ``flow`` is blocked: not all of it is in ``passing``
-        on any way in (see :meth:`_blocked`)."""
-        blocked = self._blocked(gw, flow_set, passing, a)
+        on any way in (see :meth:`_blocked`); unproven when only the lower bound of what
+        passes (``passing_lower``) blocks it."""
+        lower = passing if passing_lower is None else passing_lower
+        blocked = self._blocked(gw, flow_set, lower, a)
         if blocked is None:
             return
+        surely = self._blocked(gw, flow_set, passing, a) if lower is not passing else blocked
+        unproven = gw.doubt if surely is None else ""
         example = blocked.example()
         self._add("firewall.required-flow", Severity.HIGH, gw, f"{key}:{flow.name}",
-                  str(flow.origin or ""), zones=(a, b), flow=flow.name, why=why,
-                  packets=blocked.describe(), example=str(example))
+                  str(flow.origin or ""), zones=(a, b), unproven=unproven, flow=flow.name,
+                  why=why, packets=blocked.describe(), example=str(example))
 

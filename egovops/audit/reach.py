@@ -29,6 +29,11 @@ is a condition on the packet's own headers; all firewalls are evaluated in one s
 its hops' sets with "source in A, destination in C". Alternative paths are united.
 
 Sizes of composed sets count packet headers only (no interface or zone fields).
+
+Unproven. When a firewall on the way has uncertain rules or a taint
+(:class:`~egovops.audit.firewall.GatewayRuleset`), the composition runs twice, for the upper
+and the lower bound of what each hop accepts; an entry whose bounds differ is reported with
+the upper bound as its packets and says ``unproven`` (what is proved, what it depends on).
 """
 
 from __future__ import annotations
@@ -39,9 +44,15 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
-from egovops.audit.firewall import GatewayRuleset, chain_accepts, zone_addresses, zone_pair
+from egovops.audit.firewall import (
+    GatewayRuleset,
+    chain_accepts,
+    unproven_note,
+    zone_addresses,
+    zone_pair,
+)
 from egovops.firewall.flatten import FlatChain, FlatRule
-from egovops.firewall.model import ConnState, Match
+from egovops.firewall.model import Bound, ConnState, Match
 from egovops.firewall.packetset import HeaderSpace, PacketSet, interface_matches
 from egovops.model.findings import ZoneReach
 from egovops.model.inventory import DeviceRole, Inventory
@@ -272,10 +283,13 @@ class PathReach:
 class ReachComposer:
     """Packet sets of hops and paths in one header space shared by every firewall."""
 
-    def __init__(self, inv: Inventory, gateways: Iterable[GatewayRuleset]) -> None:
+    def __init__(self, inv: Inventory, gateways: Iterable[GatewayRuleset],
+                 bound: Bound = Bound.UPPER, space: HeaderSpace | None = None) -> None:
         self.inventory = inv
         self.gateways = {gw.device.id: gw for gw in gateways}
-        self.space = HeaderSpace()
+        self.bound = bound
+        """Which bound of the uncertain rules and taints the hops take."""
+        self.space = space or HeaderSpace()
         """No interface or zone names: pinned chains have no such conditions left."""
         self._new = self.space.from_match(Match(states=frozenset({ConnState.NEW})))
         self._hops: dict[tuple[str, HopContext], PacketSet] = {}
@@ -294,7 +308,13 @@ class ReachComposer:
             result = self.space.empty  # zone-pair firewalls deny between zones without policy
         for hook in applied:
             for chain in hooks[hook]:
-                result = result & chain_accepts(pin_chain(chain, ctx), self.space)
+                result = result & chain_accepts(pin_chain(chain, ctx), self.space, self.bound)
+        if self.bound is Bound.UPPER and any(s.bound in (Bound.LOWER, Bound.BOTH)
+                                             for s in gw.taint):
+            result = self._new
+        if self.bound is Bound.LOWER and any(s.bound in (Bound.UPPER, Bound.BOTH)
+                                             for s in gw.taint):
+            result = self.space.empty
         self._hops[key] = result
         return result
 
@@ -349,10 +369,12 @@ class ReachComposer:
 
 
 def composed_reach(inv: Inventory, gateways: Sequence[GatewayRuleset],
-                   max_firewalls: int = MAX_FIREWALLS) -> list[PathReach]:
+                   max_firewalls: int = MAX_FIREWALLS, bound: Bound = Bound.UPPER,
+                   space: HeaderSpace | None = None) -> list[PathReach]:
     """Reach along paths crossing two or more firewalls, one entry per zone pair and firewall
-    sequence, and for zone pairs with several sequences one more entry: their union."""
-    per_sequence = ReachComposer(inv, gateways).compose(max_firewalls)
+    sequence, and for zone pairs with several sequences one more entry: their union (for
+    ``bound`` of uncertain rules and taints; in ``space`` when given)."""
+    per_sequence = ReachComposer(inv, gateways, bound, space).compose(max_firewalls)
     by_pair: dict[tuple[str, str], list[PathReach]] = {}
     for r in per_sequence:
         by_pair.setdefault((r.source, r.target), []).append(r)
@@ -371,11 +393,25 @@ def composed_reach(inv: Inventory, gateways: Sequence[GatewayRuleset],
 
 def composed_zone_reach(inv: Inventory,
                         gateways: Sequence[GatewayRuleset]) -> list[ZoneReach]:
-    """:func:`composed_reach` as report entries (``via fw1,fw2``; alternatives ``|``)."""
+    """:func:`composed_reach` as report entries (``via fw1,fw2``; alternatives ``|``),
+    unproven where a firewall on the way is uncertain and the bounds differ."""
+    upper = composed_reach(inv, gateways)
+    doubts = [(gw.device.id, gw.doubt) for gw in gateways if gw.uncertain]
+    lower: dict[tuple[str, str, tuple[tuple[str, ...], ...]], PacketSet] = {}
+    if doubts and upper:
+        space = upper[0].packets.space
+        lower = {(r.source, r.target, r.via): r.packets
+                 for r in composed_reach(inv, gateways, bound=Bound.LOWER, space=space)}
     out = []
-    for r in composed_reach(inv, gateways):
+    for r in upper:
         example = r.packets.example()
+        unproven = ""
+        crossed = {d for v in r.via for d in v}
+        doubt = "; ".join(f"{d}: {why}" for d, why in doubts if d in crossed)
+        if doubt:
+            proved = lower.get((r.source, r.target, r.via), r.packets.space.empty)
+            unproven = unproven_note(r.packets, proved, doubt)
         out.append(ZoneReach(r.source, r.target, " | ".join(",".join(v) for v in r.via), "",
                              r.packets.describe(), r.packets.size(),
-                             str(example) if example else "", paths=r.via))
+                             str(example) if example else "", paths=r.via, unproven=unproven))
     return out

@@ -174,20 +174,21 @@ def phrase(key: str, **params: object) -> Phrase:
 
 def finding(check: str, *, subject: str, origin: str = "", zones: Iterable[str] = (),
             severity: Severity | None = None, clauses: Sequence[str] | None = None,
-            **params: ParamValue | int) -> Finding:
+            unproven: str = "", **params: ParamValue | int) -> Finding:
     """A finding of registered ``check`` about ``subject``, with its message parameters.
 
     ``severity`` defaults to the check's; ``clauses`` (a policy's override) to the check's.
     Raises :class:`UnknownCheckError` for an unregistered check and ``KeyError`` when the
-    parameters are not exactly the templates' placeholders.
+    parameters are not exactly the templates' placeholders. ``unproven``: what the finding
+    rests on when it depends on constructs a parser skipped (see ``Finding.unproven``).
     """
     return finding_of(check, params, subject=subject, origin=origin, zones=zones,
-                      severity=severity, clauses=clauses)
+                      severity=severity, clauses=clauses, unproven=unproven)
 
 
 def finding_of(check: str, params: Mapping[str, ParamValue | int], *, subject: str,
                origin: str = "", zones: Iterable[str] = (), severity: Severity | None = None,
-               clauses: Sequence[str] | None = None) -> Finding:
+               clauses: Sequence[str] | None = None, unproven: str = "") -> Finding:
     """:func:`finding` with the parameters as one mapping (for helpers that pass them on)."""
     reg = registry()
     spec_ = reg[check]
@@ -205,7 +206,7 @@ def finding_of(check: str, params: Mapping[str, ParamValue | int], *, subject: s
         evidence=spec_.evidence.en.format(**rendered),
         remediation=spec_.remediation.en.format(**rendered),
         origin=origin, mlps="; ".join(chosen), zones=tuple(zones), params=values,
-        clauses=chosen,
+        clauses=chosen, unproven=unproven,
     )
 
 

@@ -156,6 +156,9 @@ def _render(st: State, inv: Inventory, result: AuditResult, fmt: AuditFormat,
                          f"[bold]{escape(loc.title)}[/]  {escape(f.origin)}", highlight=False,
                          soft_wrap=True)
             st.out.print(f"    {escape(loc.evidence)}", highlight=False, soft_wrap=True)
+            if f.unproven:
+                st.out.print(f"    [yellow]{escape(t('audit.unproven', why=f.unproven))}[/]",
+                             highlight=False, soft_wrap=True)
             st.out.print(f"    → {escape(loc.remediation)}  [dim]{escape(f.id)}[/]",
                          highlight=False, soft_wrap=True)
     else:
@@ -173,6 +176,12 @@ PolicyOpt = Annotated[Path, typer.Option(
 ConfigDirOpt = Annotated[Path | None, typer.Option(
     "--config-dir", help="take each device's configuration by file name from this folder "
     "(audit candidate configurations before deploying them)")]
+
+
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="all or nothing: any configuration construct egovops cannot model, and "
+    "any unreadable configuration, is an error (exit 2, every construct listed) instead of a "
+    "parse-unsupported or config-unreadable finding; for CI of candidate configurations")]
 
 
 SnapshotOpt = Annotated[Path | None, typer.Option(
@@ -202,6 +211,7 @@ def firewall(
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
     snapshot: SnapshotOpt = None,
+    strict: StrictOpt = False,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
@@ -227,7 +237,7 @@ def firewall(
             config_dir = _revision_configs(st, inv, revision, backup_dir, config_dir, snapshot,
                                            Path(scratch))
         snap = _snapshot(st, inv, snapshot, config_dir)
-        result = _waive(audit_firewall(inv, policy, config_dir, snap), inv, as_of)
+        result = _waive(audit_firewall(inv, policy, config_dir, snap, strict), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
 
 
@@ -252,6 +262,7 @@ def all_checks(
     policy: PolicyOpt = Path("policies"),
     config_dir: ConfigDirOpt = None,
     snapshot: SnapshotOpt = None,
+    strict: StrictOpt = False,
     fmt: FormatOpt = AuditFormat.TABLE,
     fail_on: FailOnOpt = "high",
     output: OutputOpt = None,
@@ -263,7 +274,7 @@ def all_checks(
     threshold = _fail_on(fail_on)
     inv = load_inventory(path)
     snap = _snapshot(st, inv, snapshot, config_dir)
-    result = _waive(audit_site(inv, policy, config_dir, snap), inv, as_of)
+    result = _waive(audit_site(inv, policy, config_dir, snap, strict), inv, as_of)
     _finish(st, inv, result, fmt, output, textfile, threshold)
 
 

@@ -20,7 +20,7 @@ from egovops.cli.state import OutputFormat, State, state
 from egovops.errors import UsageError
 from egovops.firewall.analysis import analyze, diff, space_for, verdict
 from egovops.firewall.flatten import FlatChain, FlatRule, flatten
-from egovops.firewall.model import PROTOCOLS, Action, ConnState, Ruleset
+from egovops.firewall.model import PROTOCOLS, Action, Bound, ConnState, Ruleset
 from egovops.firewall.packetset import Packet
 from egovops.firewall.path import forward_path
 from egovops.firewall.ruleset_file import read_ruleset
@@ -35,6 +35,9 @@ PlatformOpt = Annotated[str | None, typer.Option(
     "nftables-json, iptables, cisco-ios, cisco-asa, huawei, h3c)")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="output format",
                                                  case_sensitive=False)]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="a construct egovops cannot model is an error (exit 2, every one listed) "
+    "instead of a parse warning")]
 
 
 class Proto(StrEnum):
@@ -54,13 +57,39 @@ def _rule_json(rule: FlatRule | None) -> dict[str, Any] | None:
             "text": rule.rule.text, "name": rule.rule.name}
 
 
+def _skipped_json(ruleset: Ruleset) -> list[dict[str, Any]]:
+    return [{"source": str(s.source), "construct": s.construct, "reason": s.reason,
+             "bound": s.bound.value, "rule": s.rule} for s in ruleset.skipped]
+
+
+def _warn_skipped(st: State, ruleset: Ruleset) -> None:
+    """Parse warnings on stderr: every skipped construct with its file:line and bound."""
+    if not ruleset.skipped:
+        return
+    t = st.t
+    st.err.print(t("fw.skipped", count=len(ruleset.skipped)), highlight=False, markup=False)
+    for s in ruleset.skipped:
+        st.err.print("  " + t("fw.skip_line", where=str(s.source), construct=s.construct,
+                              reason=s.reason, bound=s.bound.value),
+                     highlight=False, markup=False, soft_wrap=True)
+
+
+def _taint(ruleset: Ruleset) -> str:
+    """The skips no placeholder rule stands for (they may change any verdict), or ""."""
+    placed = {r.source for c in ruleset.chains for r in c.rules if r.uncertain}
+    cited = [f"{s.source} {s.construct or s.reason}" for s in ruleset.skipped
+             if s.bound is not Bound.NONE and s.source not in placed]
+    return "; ".join(cited[:3]) + (f" and {len(cited) - 3} more" if len(cited) > 3 else "")
+
+
 @app.command("analyze")
 def analyze_cmd(file: FileArg, platform: PlatformOpt = None,
-                fmt: FormatOpt = OutputFormat.TABLE) -> None:
+                fmt: FormatOpt = OutputFormat.TABLE, strict: StrictOpt = False) -> None:
     """Shadowed, redundant, correlated, generalising and never-matching rules, and undefined
-    references, each with the rules involved and an example packet."""
+    references, each with the rules involved and an example packet; constructs that cannot be
+    modelled are listed as parse warnings (errors with --strict)."""
     st = state()
-    ruleset = read_ruleset(file, platform)
+    ruleset = read_ruleset(file, platform, strict=strict)
     chains = flatten(ruleset)
     space = space_for(chains)
     anomalies = [a for chain in chains for a in analyze(chain, space)]
@@ -75,9 +104,11 @@ def analyze_cmd(file: FileArg, platform: PlatformOpt = None,
                 "example": str(a.example) if a.example is not None else None,
                 "detail": a.detail,
             } for a in anomalies],
+            **({"skipped": _skipped_json(ruleset)} if ruleset.skipped else {}),
         })
         return
     t = st.t
+    _warn_skipped(st, ruleset)
     st.out.print(t("fw.summary", file=str(file), format=ruleset.format, chains=len(chains),
                    rules=sum(len(c.rules) for c in chains), anomalies=len(anomalies)),
                  highlight=False, markup=False)
@@ -138,9 +169,12 @@ def check_packet(
     ipset: Annotated[Path | None, typer.Option(
         help="'ipset save' output for the -m set rules of an iptables-save dump (default: "
              "<file>.ipset when it exists)")] = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Which rule decides this packet, and why (a forwarded packet crosses every netfilter hook
-    on its way, with destination NAT before the forward filter and source NAT after it)."""
+    on its way, with destination NAT before the forward filter and source NAT after it);
+    "may match (unproven)" when the verdict depends on a rule egovops could only read in part
+    or on a skipped construct."""
     st = state()
     source, target = _address(src, "--src"), _address(dst, "--dst")
     if source.version != target.version:
@@ -151,7 +185,7 @@ def check_packet(
     packet = Packet(family=source.version, src=source, dst=target, proto=number, sport=sport,
                     dport=dport, icmp_type=icmp_type, iif=iif, oif=oif, src_zone=src_zone,
                     dst_zone=dst_zone, state=ct_state)
-    ruleset = read_ruleset(file, platform, ipset)
+    ruleset = read_ruleset(file, platform, ipset, strict=strict)
     flat = flatten(ruleset)
     if (hook is None or hook == "forward") and (ruleset.nat_chains or any(
             c.hook in ("prerouting", "postrouting", "ingress") for c in flat)):
@@ -159,13 +193,35 @@ def check_packet(
         return
     chains = _chains_for(flat, hook)
     rule, action = verdict(chains, packet)
+    upper_rule, upper = verdict(chains, packet, Bound.UPPER)
+    lower_rule, lower = verdict(chains, packet, Bound.LOWER)
+    doubtful = next((r for r in (upper_rule, lower_rule, rule) if r is not None and r.uncertain),
+                    None)
+    taint = _taint(ruleset)
+    unproven = ""
+    if upper is not lower and doubtful is not None:
+        unproven = doubtful.uncertain
+    elif taint:
+        unproven = f"constructs skipped: {taint}"
     if fmt is OutputFormat.JSON:
         st.print_json({"packet": str(packet), "verdict": action.value,
                        "rule": _rule_json(rule),
-                       "chains": [c.name for c in chains]})
+                       "chains": [c.name for c in chains],
+                       **({"unproven": unproven, "verdicts": sorted({upper.value, lower.value})}
+                          if unproven else {})})
         return
     t = st.t
+    _warn_skipped(st, ruleset)
     st.out.print(f"{t('fw.packet')}: {packet}", highlight=False, markup=False)
+    if upper is not lower and doubtful is not None:
+        st.out.print(t("fw.may_match", verdict=upper.value, other=lower.value,
+                       source=str(doubtful.source), path=" > ".join(doubtful.path),
+                       text=doubtful.rule.text or doubtful.rule.name, why=unproven),
+                     highlight=False, markup=False)
+        return
+    if taint:
+        st.out.print(t("fw.tainted", verdict=action.value, why=taint), highlight=False,
+                     markup=False)
     if rule is None:
         st.out.print(t("fw.by_policy", verdict=action.value,
                        chains=", ".join(c.name for c in chains)), highlight=False, markup=False)

@@ -28,6 +28,7 @@ from egovops.export import (
     site_file_schema,
 )
 from egovops.load import load_inventory
+from egovops.load.warnings import config_warnings
 from egovops.model import Inventory, format_rate
 from egovops.topology import (
     analyze_resilience,
@@ -90,7 +91,8 @@ class GraphLevel(StrEnum):
 
 @app.command()
 def validate(path: PathArg, fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """Load and check an inventory; print every problem with file:line (exit 2 if any)."""
+    """Load and check an inventory; print every problem with file:line (exit 2 if any), and
+    warnings (a config: file that does not exist) that do not change the exit code."""
     st = state()
     try:
         inv = load_inventory(path)
@@ -100,10 +102,17 @@ def validate(path: PathArg, fmt: FormatOpt = OutputFormat.TABLE) -> None:
         st.print_json({"valid": False, "path": str(path), "summary": exc.summary,
                        "problems": [asdict(p) for p in exc.problems]})
         raise typer.Exit(EXIT_INPUT) from None
+    warnings = config_warnings(inv)
     if fmt is OutputFormat.JSON:
         st.print_json({"valid": True, "path": str(path), "problems": [],
-                       "counts": _counts(inv)})
+                       "counts": _counts(inv),
+                       **({"warnings": [asdict(w.problem) for w in warnings]}
+                          if warnings else {})})
         return
+    for w in warnings:
+        st.err.print(st.t("validate.config_missing", where=w.problem.location(),
+                          device=w.device, path=w.path),
+                     highlight=False, markup=False, soft_wrap=True)
     st.out.print(st.t("valid", path=display_path(path), **_counts(inv)), highlight=False,
                  markup=False)
 

@@ -65,7 +65,7 @@ from enum import StrEnum
 from typing import Any
 
 from egovops.firewall.flatten import FlatChain, FlatRule, flatten
-from egovops.firewall.model import Action, Match, Ruleset
+from egovops.firewall.model import Action, Bound, Match, Ruleset
 from egovops.firewall.packetset import (
     _F_DPORT,
     _F_DST,
@@ -162,15 +162,30 @@ def flat_rule_matches(rule: FlatRule, packet: Packet) -> bool:
     )
 
 
-def decide(flat_chain: FlatChain, packet: Packet) -> tuple[FlatRule | None, Action]:
-    """The rule deciding ``packet`` in one chain (``None`` = the policy) and its verdict."""
+def takes_part(rule: FlatRule, bound: Bound | None) -> bool:
+    """Whether ``rule`` counts as matching (all of its conjuncts) when evaluating for
+    ``bound`` of the accepted packets: a certain rule always; an uncertain one (it matches an
+    unknown part of them) as written when ``bound`` is ``None``, for the upper bound when it
+    accepts, for the lower bound when it denies. Taking every uncertain accept and no
+    uncertain deny gives a superset of what the chain really accepts, the opposite a subset,
+    whatever part the uncertain rules really match."""
+    if not rule.uncertain or bound is None or bound in (Bound.BOTH, Bound.NONE):
+        return True
+    return (rule.action is Action.ACCEPT) == (bound is Bound.UPPER)
+
+
+def decide(flat_chain: FlatChain, packet: Packet,
+           bound: Bound | None = None) -> tuple[FlatRule | None, Action]:
+    """The rule deciding ``packet`` in one chain (``None`` = the policy) and its verdict
+    (for ``bound``: see :func:`takes_part`)."""
     for rule in flat_chain.rules:
-        if flat_rule_matches(rule, packet):
+        if takes_part(rule, bound) and flat_rule_matches(rule, packet):
             return rule, rule.action
     return None, flat_chain.policy
 
 
-def verdict(chains: Sequence[FlatChain], packet: Packet) -> tuple[FlatRule | None, Action]:
+def verdict(chains: Sequence[FlatChain], packet: Packet,
+            bound: Bound | None = None) -> tuple[FlatRule | None, Action]:
     """Which rule decides ``packet`` and how, across base chains crossed in order.
 
     ``chains`` are the base chains of one hook in priority order (netfilter semantics): a drop
@@ -182,7 +197,7 @@ def verdict(chains: Sequence[FlatChain], packet: Packet) -> tuple[FlatRule | Non
     for chain in chains:
         if chain.families is not None and packet.family not in chain.families:
             continue  # an ip (ip6) chain never sees IPv6 (IPv4) packets
-        decided = decide(chain, packet)
+        decided = decide(chain, packet, bound)
         if decided[1] is not Action.ACCEPT:
             return decided
     return decided
@@ -193,13 +208,20 @@ def verdict(chains: Sequence[FlatChain], packet: Packet) -> tuple[FlatRule | Non
 
 
 def verdict_sets(
-    flat_chain: FlatChain, space: HeaderSpace | None = None
+    flat_chain: FlatChain, space: HeaderSpace | None = None, bound: Bound | None = None
 ) -> dict[Action, PacketSet]:
-    """For each verdict the chain can give, the exact set of packets getting it."""
+    """For each verdict the chain can give, the exact set of packets getting it.
+
+    With uncertain rules (:attr:`FlatRule.uncertain`), ``bound`` ``upper`` gives the largest
+    accepted set any reading of them allows and ``lower`` the smallest (:func:`takes_part`);
+    ``None`` reads them as written. Without uncertain rules the bound changes nothing.
+    """
     space = space or space_for([flat_chain])
     covered = space.false
     decided: dict[Action, Any] = {}
     for rule in flat_chain.rules:
+        if not takes_part(rule, bound):
+            continue
         node = rule_node(space, rule)
         effective = node & ~covered
         if effective != space.false:

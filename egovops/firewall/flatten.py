@@ -19,6 +19,14 @@ In a base chain, ``return`` (and the end of a chain reached by ``goto``) applies
 policy: that becomes a flat rule with the policy as action (``implicit`` for the end of a goto
 target). ``continue`` (counters, logging, marking) does not change the verdict and is dropped.
 
+Uncertain rules (:attr:`~egovops.firewall.model.Rule.uncertain`: they match only an unknown
+part of their match) pass their doubt on: a flat rule is uncertain (:attr:`FlatRule.uncertain`)
+when its own rule is, when a jump or goto on its path is (it may not be reached at all), and
+when an uncertain ``return`` or ``goto`` stands before it in its chain (it may not be reached
+for some of its packets; the uncertain rule's match is then not excluded). Each such flat rule
+matches an unknown part of its conjuncts, which is what the bounds of
+:func:`egovops.firewall.analysis.verdict_sets` need.
+
 This is exact: a packet's first satisfied flat rule is the rule that decides it in the original
 chains (``tests/unit/firewall/test_flatten.py`` checks it against a recursive evaluator).
 
@@ -64,6 +72,9 @@ class FlatRule:
     implicit: bool = False
     """True for the policy applied at the end of a chain reached by ``goto`` from the base
     chain: not a rule anyone wrote, so the analysis reports nothing about it."""
+    uncertain: str = ""
+    """Why the rule may match only part of its conjuncts (see the module docstring); empty
+    when it matches exactly them."""
 
     @property
     def conjuncts(self) -> tuple[Match, ...]:
@@ -160,9 +171,10 @@ class _Flattener:
         excluded: tuple[Match, ...],
         action: Action,
         implicit: bool = False,
+        uncertain: str = "",
     ) -> None:
         self.rules.append(
-            FlatRule(len(self.rules), rule, path, guard, excluded, action, implicit)
+            FlatRule(len(self.rules), rule, path, guard, excluded, action, implicit, uncertain)
         )
 
     def target(self, chain: Chain, name: str | None) -> Chain | None:
@@ -179,15 +191,19 @@ class _Flattener:
         path: tuple[str, ...],
         guard: tuple[Match, ...],
         excluded: tuple[Match, ...],
+        doubt: str = "",
     ) -> None:
         at_base = len(path) == 1
         for rule in chain.rules:
             action = rule.action
+            here = doubt or (f"{rule.source}: {rule.uncertain}" if rule.uncertain else "")
             if action.terminal:
-                self.emit(rule, path, guard, excluded, action)
+                self.emit(rule, path, guard, excluded, action, uncertain=here)
             elif action is Action.RETURN:
                 if at_base:
-                    self.emit(rule, path, guard, excluded, self.policy)
+                    self.emit(rule, path, guard, excluded, self.policy, uncertain=here)
+                elif rule.uncertain:
+                    doubt = here  # the later rules may or may not be reached
                 else:
                     excluded = (*excluded, rule.match)
             elif action in (Action.JUMP, Action.GOTO):
@@ -209,9 +225,13 @@ class _Flattener:
                         )
                     )
                     continue
-                self.walk(target, (*path, target.name), (*guard, rule.match), excluded)
+                self.walk(target, (*path, target.name), (*guard, rule.match), excluded, here)
                 if action is Action.GOTO:
                     if at_base:
-                        self.emit(rule, path, guard, excluded, self.policy, implicit=True)
-                    excluded = (*excluded, rule.match)
+                        self.emit(rule, path, guard, excluded, self.policy, implicit=True,
+                                  uncertain=here)
+                    if rule.uncertain:
+                        doubt = here
+                    else:
+                        excluded = (*excluded, rule.match)
             # Action.CONTINUE: no effect on the verdict.

@@ -9,7 +9,6 @@ from egovops.firewall.model import Ruleset
 from egovops.firewall.parsers import detect_format, parse_config
 from egovops.firewall.parsers.ipset import parse_ipset_save
 from egovops.firewall.parsers.iptables import FORMAT as IPTABLES_FORMAT
-from egovops.firewall.parsers.iptables import IptablesParser
 from egovops.firewall.parsers.problems import ProblemLog
 
 PLATFORM_ALIASES = {"nft": "nftables", "nft-json": "nftables-json", "iptables-save": "iptables",
@@ -34,8 +33,10 @@ def _read_text(path: Path) -> tuple[str, str]:
         raise ConfigError(f"{shown}: cannot read ({exc.strerror})") from None
 
 
-def read_ruleset(path: Path, platform: str | None = None, ipset: Path | None = None) -> Ruleset:
-    """Parse the ruleset in ``path`` as ``platform`` (a format name or alias) or as detected.
+def read_ruleset(path: Path, platform: str | None = None, ipset: Path | None = None,
+                 strict: bool = False) -> Ruleset:
+    """Parse the ruleset in ``path`` as ``platform`` (a format name or alias) or as detected;
+    ``strict``: a construct the model cannot express is an error, not a parse warning.
 
     For iptables-save dumps, ``ipset`` (or else the companion ``<path>.ipset`` when it exists)
     is the ``ipset save`` output whose members ``-m set`` rules match.
@@ -45,10 +46,10 @@ def read_ruleset(path: Path, platform: str | None = None, ipset: Path | None = N
     companion = path.with_name(path.name + IPSET_SUFFIX)
     if ipset is None and companion.is_file():
         ipset = companion
+    sets = None
     if ipset is not None and (fmt or detect_format(text)) == IPTABLES_FORMAT:
         ipset_text, ipset_shown = _read_text(ipset)
         log = ProblemLog(ipset_shown, "ipset save")
         sets = parse_ipset_save(ipset_text, log)
         log.raise_if_any()
-        return IptablesParser().parse(text, shown, ipsets=sets)
-    return parse_config(text, shown, fmt)
+    return parse_config(text, shown, fmt, strict=strict, ipsets=sets)

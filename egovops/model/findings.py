@@ -82,6 +82,9 @@ class Finding:
     """Named message parameters when made through the check registry (else empty)."""
     clauses: tuple[str, ...] = ()
     """MLPS 2.0 clause ids (``8.1.3.2 a)``) from the registry; ``mlps`` is their text."""
+    unproven: str = ""
+    """Non-empty when the finding rests on constructs the parser skipped or rules it could
+    only read in part: what it depends on. The finding may then be wrong either way."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -105,6 +108,10 @@ class ZoneReach:
     paths: tuple[tuple[str, ...], ...] = ()
     """For reach composed across several firewalls (``hook`` is then empty): the firewall
     sequences, one per alternative path, whose packets this entry unites."""
+    unproven: str = ""
+    """Non-empty when what passes depends on skipped constructs or uncertain rules: then
+    ``description`` is what *may* pass (the upper bound) and this says what is proved and
+    what it depends on. Empty: the description is exact (proved)."""
 
     @property
     def via(self) -> str:
@@ -115,7 +122,8 @@ class ZoneReach:
         return f"{self.device} ({self.hook})"
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target}: {self.description} via {self.via}"
+        text = f"{self.source} -> {self.target}: {self.description} via {self.via}"
+        return f"{text} (unproven: {self.unproven})" if self.unproven else text
 
 
 @dataclass(frozen=True)

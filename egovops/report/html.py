@@ -111,11 +111,18 @@ class HtmlReporter:
         rows.append("</tr>")
         for r in result.reach:
             rows.append(f"<tr><td>{escape(r.source)}</td><td>{escape(r.target)}</td>"
-                        f"<td><code>{escape(r.description)}</code></td>"
-                        f"<td>{escape(r.via)}</td>"
+                        f"<td><code>{escape(r.description)}</code>{self._unproven(r.unproven, t)}"
+                        f"</td><td>{escape(r.via)}</td>"
                         f"<td><small>{escape(r.example)}</small></td></tr>")
         rows.append("</table>")
         return rows
+
+    @staticmethod
+    def _unproven(why: str, t: Messages) -> str:
+        """The "unproven" note of a reach entry or finding (nothing when it is proved)."""
+        if not why:
+            return ""
+        return f'<br><small class="unproven">{escape(t("audit.unproven", why=why))}</small>'
 
     def _findings_html(self, findings: tuple[Finding, ...], t: Messages,
                        lang: Lang) -> list[str]:
@@ -132,7 +139,8 @@ class HtmlReporter:
                 f'style="background:{COLOURS[f.severity]}">'
                 f"{escape(t(f'sev.{f.severity.label}'))}</span></td>"
                 f"<td>{escape(text.title)}<br><small><code>{escape(f.id)}</code></small></td>"
-                f"<td>{escape(text.evidence)}</td><td>{escape(text.remediation)}</td>"
+                f"<td>{escape(text.evidence)}{self._unproven(f.unproven, t)}</td>"
+                f"<td>{escape(text.remediation)}</td>"
                 f"<td><code>{escape(f.origin)}</code></td><td>{escape(text.mlps)}</td></tr>"
             )
         rows.append("</table>")

@@ -2,7 +2,8 @@
 
 Keys are stable English; ``title``, ``evidence``, ``remediation`` and ``mlps`` (clause labels)
 follow ``--lang``; ``check``, ``id``, ``clauses`` (clause ids) and ``params`` (the message
-parameters, phrases rendered in the language) are for machines.
+parameters, phrases rendered in the language) are for machines. ``unproven`` appears only on
+findings and reach entries that rest on skipped constructs.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from typing import Any
 
 from egovops.audit.registry import localize, registry
 from egovops.i18n import Lang
-from egovops.model.findings import AuditResult, Finding
+from egovops.model.findings import AuditResult, Finding, ZoneReach
 
 
 def finding_json(finding: Finding, lang: Lang = "en") -> dict[str, Any]:
-    """One finding as JSON data, its texts in ``lang``."""
+    """One finding as JSON data, its texts in ``lang`` (``unproven`` only when it is)."""
     text = localize(finding, lang)
     reg = registry()
-    return {
+    data: dict[str, Any] = {
         "id": finding.id,
         "check": finding.check,
         "severity": finding.severity.label,
@@ -32,6 +33,20 @@ def finding_json(finding: Finding, lang: Lang = "en") -> dict[str, Any]:
         "zones": list(finding.zones),
         "params": {k: reg.render_value(v, lang) for k, v in finding.params},
     }
+    if finding.unproven:
+        data["unproven"] = finding.unproven
+    return data
+
+
+def reach_json(reach: ZoneReach) -> dict[str, Any]:
+    """One zone reach entry as JSON data (``unproven`` only when it is)."""
+    data: dict[str, Any] = {
+        "source": reach.source, "target": reach.target, "device": reach.device,
+        "hook": reach.hook, "packets": reach.description, "size": reach.size,
+        "example": reach.example, "paths": [list(p) for p in reach.paths]}
+    if reach.unproven:
+        data["unproven"] = reach.unproven
+    return data
 
 
 def result_json(result: AuditResult, lang: Lang = "en") -> dict[str, Any]:
@@ -41,10 +56,5 @@ def result_json(result: AuditResult, lang: Lang = "en") -> dict[str, Any]:
         "checks": list(result.checks),
         "findings": [finding_json(f, lang) for f in result.findings],
         "waived": [finding_json(f, lang) for f in result.waived],
-        "reach": [
-            {"source": r.source, "target": r.target, "device": r.device, "hook": r.hook,
-             "packets": r.description, "size": r.size, "example": r.example,
-             "paths": [list(p) for p in r.paths]}
-            for r in result.reach
-        ],
+        "reach": [reach_json(r) for r in result.reach],
     }

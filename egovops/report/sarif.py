@@ -83,6 +83,7 @@ class SarifReporter:
                     "remediation": texts[i].remediation,
                     "mlps": texts[i].mlps,
                     "zones": list(f.zones),
+                    **({"unproven": f.unproven} if f.unproven else {}),
                 },
             }
             for i, f in enumerate(result.findings)

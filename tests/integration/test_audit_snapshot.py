@@ -83,11 +83,20 @@ def test_live_ruleset_is_audited_and_a_live_change_is_found(
     code, live = _audit(lab, capsys, "--snapshot", str(first))
     # the lab's firewall runs the inventory's config: the same findings and the same reach
     assert code == code_saved
-    assert _keys(live) == _keys(saved)
+    vpn = "lab-sslvpn:"
+    assert ({k for k in _keys(live) if not k[1].startswith(vpn)}
+            == {k for k in _keys(saved) if not k[1].startswith(vpn)})
     assert live["reach"] == saved["reach"] and live["reach"]
-    # routers and the VPN gateway run empty rulesets: no firewall, nothing extra reported
-    assert not any(f["check"].startswith("firewall.snapshot-") for f in live["findings"])
-    origins = [f["origin"] for f in live["findings"] if f["origin"].startswith(str(first))]
+    # fail closed (#12): the VPN gateway, a declared gateway, has no config: (saved audit) and
+    # runs an empty ruleset (live audit); routers without a ruleset report nothing
+    assert {k for k in _keys(saved) if k[1].startswith(vpn)} == {
+        ("firewall.config-missing", "lab-sslvpn:config", "high")}
+    assert {k for k in _keys(live) if k[1].startswith(vpn)} == {
+        ("firewall.snapshot-empty", "lab-sslvpn:snapshot", "critical")}
+    assert not any(f["check"].startswith("firewall.snapshot-") and not f["subject"].startswith(
+        vpn) for f in live["findings"])
+    origins = [f["origin"] for f in live["findings"] if f["origin"].startswith(str(first))
+               and not f["subject"].startswith(vpn)]
     assert origins, live["findings"]
     # nft -j is one line; findings cite the text listing collected in the same run
     assert all(re.search(r"/configs/lab-fw/nftables:\d+$", o) for o in origins), origins
@@ -125,6 +134,7 @@ def test_a_gateway_left_out_of_the_collection_or_flushed_is_a_finding(
     _nft(lab, "flush", "ruleset")
     folder = _collect(lab, tmp_path / "flushed")
     code, data = _audit(lab, capsys, "--snapshot", str(folder))
-    (empty,) = [f for f in data["findings"] if f["check"] == "firewall.snapshot-empty"]
+    (empty,) = [f for f in data["findings"] if f["check"] == "firewall.snapshot-empty"
+                and f["subject"] == "lab-fw:snapshot"]
     assert code == 1 and empty["severity"] == "critical"
     assert empty["origin"] == f"{folder}/configs/lab-fw/nftables.json"

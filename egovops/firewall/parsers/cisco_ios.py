@@ -177,7 +177,7 @@ class CiscoIosParser:
         chains, hooks = build_chains(acls, attachments, file, log)
         log.raise_if_any()
         shown = {name: describe(group) for name, group in objects.groups.items()}
-        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks})
+        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks}, skipped=tuple(log.skipped))
 
     # -- object groups -----------------------------------------------------------------------------
 

@@ -178,7 +178,7 @@ class H3cParser:
             hooks["security-policy"] = tuple(n.text for n in security)
         log.raise_if_any()
         shown = {name: describe(group) for name, group in objects.groups.items()}
-        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks})
+        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks}, skipped=tuple(log.skipped))
 
     @staticmethod
     def _applied_policies(applied: list[_Applied], policies: dict[str, Node],

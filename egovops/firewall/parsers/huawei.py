@@ -262,7 +262,7 @@ class HuaweiParser:
         }
         shown |= {f"service-set {n}": describe(Group("service", 0, services=services))
                   for n, services in objects.service_sets.items()}
-        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks})
+        return Ruleset(tuple(chains), FORMAT, file, {**shown, **hooks}, skipped=tuple(log.skipped))
 
     # -- objects --------------------------------------------------------------------------
 

@@ -200,7 +200,7 @@ class _Log:
         self.log = log
 
     def add(self, line: _Line, message: str, code: str = "syntax", column: int = 0) -> None:
-        self.log.problems.append(Problem(line.file, line.number, column, message, code))
+        self.log.add_problem(Problem(line.file, line.number, column, message, code))
 
     def skip(self, line: _Line, construct: str, reason: str, bound: Bound,
              rule: str = "") -> None:

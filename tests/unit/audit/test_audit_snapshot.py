@@ -161,7 +161,7 @@ def test_a_firewall_without_saved_config_is_audited_too(
     # unreadable, without config: a low finding, not an error
     configs["px-ferry-out"] = {"nftables": "table inet filter {\n\tchain forward {\n"
                                "\t\ttype filter hook forward priority filter; policy accept;\n"
-                               "\t\tfrobnicate everything\n\t}\n}\n"}
+                               "\t\ttcp dport 70000 accept\n\t}\n}\n"}
     folder = _snapshot(tmp_path / "x", configs)
     code, data = _audit(capsys, "--snapshot", str(folder))
     (only_low,) = [f for f in data["findings"] if f["check"] == "firewall.snapshot-only"]
@@ -175,8 +175,17 @@ def test_unreadable_gateway_ruleset_is_exit_2_with_the_snapshot_line(
     configs["px-sslvpn"]["nftables"] = configs["px-sslvpn"]["nftables"].replace(
         "policy drop;", "policy drop;\n\t\tfrobnicate everything", 1)
     folder = _snapshot(tmp_path, configs)
+    # since #12 damage to nft's grammar fails only that device, citing the snapshot's line …
+    code, data = _audit(capsys, "--snapshot", str(folder))
+    assert code == 1
+    (bad,) = [f for f in data["findings"] if f["check"] == "firewall.config-unreadable"]
+    assert bad["subject"].startswith("px-sslvpn:")
+    assert re.search(re.escape(f"{folder}/configs/px-sslvpn/nftables:") + r"\d+",
+                     bad["evidence"]), bad
+    assert "frobnicate" in bad["evidence"]
+    # … and --strict keeps the all-or-nothing exit 2
     code = main(["--lang", "en", "audit", "all", str(EXAMPLE), "--policy", POLICIES,
-                 "--snapshot", str(folder)])
+                 "--snapshot", str(folder), "--strict"])
     err = capsys.readouterr().err
     assert code == 2
     assert re.search(re.escape(f"{folder}/configs/px-sslvpn/nftables:") + r"\d+", err), err

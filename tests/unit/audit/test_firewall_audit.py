@@ -88,8 +88,20 @@ def test_unreadable_config_is_bad_input(tmp_path: Path,
     (configs / "px-fw-outer.cfg").write_text("security-policy\n rule name x\n  frobnicate\n",
                                              encoding="utf-8")
     (configs / "px-sslvpn.nft").write_text("table inet t {\n", encoding="utf-8")
+    # fail closed since #12: each unreadable gateway is a finding naming its problems …
     code = main(["audit", "firewall", str(EXAMPLE), "--policy", POLICIES,
-                 "--config-dir", str(configs)])
+                 "--config-dir", str(configs), "-f", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    unreadable = {f["subject"]: f for f in data["findings"]
+                  if f["check"] == "firewall.config-unreadable"}
+    assert set(unreadable) == {"px-fw-outer:config", "px-sslvpn:config"}
+    assert unreadable["px-fw-outer:config"]["severity"] == "critical"  # internet boundary
+    assert "px-fw-outer.cfg:3" in unreadable["px-fw-outer:config"]["evidence"]
+    assert "px-fw-outer.cfg:3" in unreadable["px-fw-outer:config"]["origin"]
+    # … and --strict keeps the all-or-nothing exit 2 with every problem located
+    code = main(["audit", "firewall", str(EXAMPLE), "--policy", POLICIES,
+                 "--config-dir", str(configs), "--strict"])
     err = capsys.readouterr().err
     assert code == 2
     assert "px-fw-outer.cfg:3" in err

@@ -26,7 +26,7 @@ from tests.conftest import REPO
 
 TECHNICAL = {
     # commands, protocols and vendor words a Chinese admin types as they are
-    "nft", "iptables", "log", "ssh", "https", "http", "telnet", "ftp", "tftp", "sshd",
+    "nft", "strict", "iptables", "log", "ssh", "https", "http", "telnet", "ftp", "tftp", "sshd",
     "rsyslog", "chrony", "egovops", "collect", "audit", "firewall", "snapshot", "flows",
     "required", "true", "enabled", "false", "role", "data-diode", "transfer", "source",
     "target", "config", "kind", "management", "mgmt", "policy", "drop", "default", "action",

@@ -183,3 +183,20 @@ def test_version(run: Run) -> None:
     code, out, _ = run("--version")
     assert code == 0
     assert out.startswith("egovops ")
+
+
+def test_validate_warns_about_a_missing_config_file_and_still_passes(
+        run: Run, tmp_path: Path) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE, site)
+    (site / "configs" / "px-sslvpn.nft").unlink()
+    code, out, err = run("inventory", "validate", str(site))
+    assert code == 0 and "valid" in out
+    assert "devices-dmz-mgmt.yaml:51: warning: device px-sslvpn" in err  # the config: key
+    code, out, _ = run("inventory", "validate", str(site), "--format", "json")
+    (warning,) = json.loads(out)["warnings"]
+    assert (warning["line"], warning["code"]) == (51, "config-missing")
+    code, out, err = run("inventory", "validate", str(EXAMPLE))
+    assert code == 0 and "warning" not in err

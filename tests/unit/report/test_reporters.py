@@ -122,3 +122,22 @@ def test_registry_findings_follow_the_language_old_ones_keep_their_text() -> Non
     assert old["title"] == "telnet allowed"  # built the older way: its own text
     html = REPORTERS["html"].render(RESULT, _ctx("zh"))
     assert "专线 c-9 将 inner 连到了运营商" in html
+def test_unproven_reach_and_findings_are_shown_and_proved_ones_unchanged() -> None:
+    from egovops.model.findings import ZoneReach
+
+    doubt = "proved: nothing; depends on gw.nft:4 meta mark 0x10 accept (skipped)"
+    reach = (ZoneReach("outer", "dmz", "gw", "forward", "tcp/443 from any to any", 1, "",
+                       unproven=doubt),
+             ZoneReach("dmz", "outer", "gw", "forward", "tcp/53 from any to any", 1, ""))
+    finding = Finding(check="firewall.risky-service", severity=Severity.HIGH, title="t",
+                      subject="s", evidence="e", remediation="r", unproven=doubt)
+    result = AuditResult(findings=(finding,), checks=("firewall.risky-service",), reach=reach)
+    data = result_json(result)
+    assert data["findings"][0]["unproven"] == doubt
+    assert data["reach"][0]["unproven"] == doubt and "unproven" not in data["reach"][1]
+    assert "unproven" not in result_json(AuditResult(findings=(), checks=()))
+    html = REPORTERS["html"].render(result, _ctx("zh"))
+    assert html.count("未经证明：") == 2 and "meta mark 0x10" in html
+    sarif = json.loads(REPORTERS["sarif"].render(result, _ctx()))
+    assert sarif["runs"][0]["results"][0]["properties"]["unproven"] == doubt
+    assert str(reach[0]).endswith(f"(unproven: {doubt})")

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from egovops.errors import ConfigError
-from egovops.firewall.model import Action, ConnState, PortRange, Ruleset
+from egovops.firewall.model import Action, Bound, ConnState, PortRange, Ruleset
 from egovops.firewall.parsers import PARSERS
 from tests.unit.firewall.parsers.golden import FIXTURES
 
@@ -88,11 +88,14 @@ def test_wildcards_and_prefixes(address: str, expected: list[str]) -> None:
     assert [str(n) for n in ruleset.chains[0].rules[0].match.src] == expected
 
 
-def test_wildcard_too_scattered_is_reported_where_written() -> None:
-    with pytest.raises(ConfigError) as caught:
-        ios("ip access-list extended A\n permit ip 10.0.0.0 0.255.255.0 any\n")
-    (problem,) = caught.value.problems
-    assert (problem.line, problem.column, problem.code) == (2, 21, "wildcard")
+def test_wildcard_too_scattered_is_skipped_where_written() -> None:
+    # a parse warning since #12: the rule is left out and the skip (bound both) taints the
+    # device, instead of rejecting the whole file
+    ruleset = ios("ip access-list extended A\n permit ip 10.0.0.0 0.255.255.0 any\n")
+    (skip,) = ruleset.skipped
+    assert (skip.source.line, skip.bound) == (2, Bound.BOTH)
+    assert "wildcard" in skip.reason
+    assert ruleset.chains[0].rules == ()
 
 
 def test_port_operators_and_names() -> None:
