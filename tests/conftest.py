@@ -73,3 +73,17 @@ def silent_listener() -> Iterator[int]:
     for conn in held:
         conn.close()
     server.close()
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``run("inventory", "validate", PATH)`` → (exit code, stdout, stderr) of the CLI in
+    English; tests that need more set-up (the PKI's) define their own."""
+    from egovops.cli.main import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(["--lang", "en", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

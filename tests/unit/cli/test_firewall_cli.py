@@ -4,25 +4,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from egovops.cli.main import main
 from tests.conftest import DATA
 
 GATEWAY = DATA / "firewall" / "nftables" / "gateway" / "ruleset.nft"
 USG = DATA / "firewall" / "huawei" / "usg-gateway" / "current-configuration.txt"
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--lang", "en", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def test_analyze_json_lists_anomalies_with_examples(run: Run) -> None:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from egovops.cli.main import main
-
 Run = Callable[..., tuple[int, str, str]]
 
 RULES = """\
@@ -25,16 +23,6 @@ COMMIT
 -A FORWARD -d 198.51.100.10/32 -j REJECT
 COMMIT
 """
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--lang", "en", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 @pytest.fixture

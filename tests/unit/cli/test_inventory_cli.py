@@ -12,16 +12,6 @@ from tests.conftest import EXAMPLE, MINI
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--lang", "en", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
-
-
 def test_validate_ok(run: Run) -> None:
     code, out, _ = run("inventory", "validate", str(EXAMPLE))
     assert code == 0

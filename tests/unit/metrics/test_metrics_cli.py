@@ -4,24 +4,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from egovops.cli.main import main
 from tests.conftest import EXAMPLE, MINI, REPO
 from tests.unit.metrics.helpers import NOW, breach_site, write_mini_snapshot
 
 Run = Callable[..., tuple[int, str, str]]
 PLAN = str(REPO / "policies" / "emergency-plan.yaml")
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(["--lang", "en", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def test_metrics_dump_stdout_and_file(run: Run, tmp_path: Path) -> None:
